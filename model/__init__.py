@@ -1,0 +1,24 @@
+"""zhaoshang-ner: entities of Chinese investment-promotion reports.
+
+    >>> from model import predict
+    >>> record = predict("项目总投资5亿元。", engine="rules")
+    >>> [(e.label, e.text, e.value) for e in record.entities]
+    [('amount', '5亿元', 500000000.0)]
+"""
+from .api import ENGINES, default_engine, predict, predict_many
+from .labels import LABELS, TAGS
+from .normalize import normalize
+from .schema import SCHEMA_VERSION, Entity, Record
+
+__all__ = [
+    "ENGINES",
+    "LABELS",
+    "SCHEMA_VERSION",
+    "TAGS",
+    "Entity",
+    "Record",
+    "default_engine",
+    "normalize",
+    "predict",
+    "predict_many",
+]

@@ -1,0 +1,299 @@
+"""The rule baseline: regular expressions for amounts and areas, lexicons and
+jieba segmentation for companies, parks and industries.
+
+It runs on normalised text (see :mod:`model.normalize`) and returns spans of
+that text; :mod:`model.api` maps them back to the caller's offsets. Lexicons
+live in ``model/resources/`` as plain word lists written from the annotation
+guide and general knowledge (never from the gold files), so they can be
+reviewed and grown without touching code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+Span = tuple[int, int, str]
+
+# ---------------------------------------------------------------- lexicons
+
+
+def read_lexicon(name: str) -> list[str]:
+    """Entries of a resource word list, comments and blanks skipped, longest first."""
+    words = []
+    for line in (RESOURCES / name).read_text(encoding="utf-8").splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word:
+            words.append(word)
+    return sorted(set(words), key=lambda w: (-len(w), w))
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    industries: tuple[str, ...]
+    companies: tuple[str, ...]
+    company_suffixes: tuple[str, ...]
+    park_heads: tuple[str, ...]
+    not_industry_before: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def default_lexicons() -> Lexicons:
+    return Lexicons(
+        industries=tuple(read_lexicon("industries.txt")),
+        companies=tuple(read_lexicon("companies.txt")),
+        company_suffixes=tuple(read_lexicon("company_suffixes.txt")),
+        park_heads=tuple(read_lexicon("park_heads.txt")),
+        not_industry_before=tuple(read_lexicon("org_heads.txt")),
+    )
+
+
+def _alternation(words: tuple[str, ...] | list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+# ---------------------------------------------------------------- amounts and areas
+
+_CN = "零〇一二两三四五六七八九十百千"
+_NUM = rf"(?:[0-9xX][0-9xX,]*(?:\.[0-9xX]+)?|[{_CN}]+(?:点[{_CN}]+)?)"
+_FILL = r"(?:多|余|几)?"
+_MAG = r"(?:万亿|千亿|百亿|亿|千万|百万|万)?"
+_RSEP = r"(?:-|—|–|~|～|至|到)"
+_CURRENCY = r"(?:美元|港元|港币|欧元|日元|英镑|澳元|韩元|人民币元|元)"
+_AREA_UNIT = r"(?:平方公里|平方千米|平方米|平方呎|平方尺|平方英尺|平米|公顷|英亩|亩|㎡|m2|m²|坪)"
+
+_QTY = rf"{_NUM}{_FILL}{_MAG}{_FILL}"
+AMOUNT_RE = re.compile(rf"(?<![0-9A-Za-z.]){_QTY}(?:{_RSEP}{_QTY})?{_CURRENCY}")
+#: 总投资近290亿 — a bare magnitude is money only next to a money word.
+BARE_AMOUNT_RE = re.compile(rf"(?<![0-9A-Za-z.]){_NUM}{_FILL}(?:万亿|亿|万)(?![元美港欧日英澳韩人个家项吨辆千平亩公台套户名人次件座所条间只头株])")
+MONEY_CUE = re.compile(r"(?:投资|资金|资本|产值|营收|收入|规模|金额|融资|税收|出口额|进口额|交易额|销售额|总额|营业额|注册资本|生产总值|GDP|增加值|利润|资产|基金|贷款|存款|拨款|补贴|奖励|财政)")
+AREA_RE = re.compile(rf"(?<![0-9A-Za-z.]){_QTY}{_AREA_UNIT}(?:{_RSEP}{_QTY}{_AREA_UNIT}|{_RSEP}{_QTY}{_AREA_UNIT})?")
+_RANGE_AREA_RE = re.compile(rf"(?<![0-9A-Za-z.]){_QTY}(?:{_RSEP}){_QTY}{_AREA_UNIT}")
+#: 亿元以上项目, 超亿元的项目, 千亿级: thresholds that define a class, not sums.
+THRESHOLD_AFTER = re.compile(r"^(?:以上|及以上|级|规模以上)")
+THRESHOLD_CLASS = re.compile(r"^(?:的)?(?:大?项目|企业|工业企业|产业集群|产业|集群|园区|县|市)")
+CLASS_BEFORE = re.compile(r"(?:超|过|超过|逾)$")
+VOLUME_BEFORE = re.compile(r"(?:年产|产能|年产能|生产)[^，。；、]{0,6}$")
+
+
+def find_amounts(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for m in AMOUNT_RE.finditer(text):
+        if _is_threshold(text, m.start(), m.end()):
+            continue
+        spans.append((m.start(), m.end(), "amount"))
+    taken = [(s, e) for s, e, _ in spans]
+    for m in BARE_AMOUNT_RE.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        window = text[max(0, m.start() - 14): m.start()]
+        if not MONEY_CUE.search(window) or _is_threshold(text, m.start(), m.end()):
+            continue
+        if re.fullmatch(rf"[{_CN}]+(?:万亿|亿|万)", m.group()) and not re.search(r"\d", m.group()):
+            # 万亩千亿 and other slogans: Chinese-numeral bare magnitudes need 元
+            continue
+        spans.append((m.start(), m.end(), "amount"))
+    return spans
+
+
+def _is_threshold(text: str, start: int, end: int) -> bool:
+    after = text[end: end + 6]
+    if THRESHOLD_AFTER.match(after):
+        return True
+    return bool(CLASS_BEFORE.search(text[max(0, start - 2): start]) and THRESHOLD_CLASS.match(after))
+
+
+def find_areas(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for rx in (_RANGE_AREA_RE, AREA_RE):
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e, _ in spans):
+                continue
+            if VOLUME_BEFORE.search(text[max(0, m.start() - 8): m.start()]):
+                continue
+            if THRESHOLD_AFTER.match(text[m.end(): m.end() + 4]):
+                continue
+            spans.append((m.start(), m.end(), "area"))
+    return spans
+
+
+# ---------------------------------------------------------------- parks and companies
+
+#: Characters that can never be inside a name.
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]")
+#: Words at which a name's left edge stops (verbs, prepositions, function words).
+STOP_WORDS = frozenset(
+    """的 在 和 与 及 或 并 等 是 为 以 对 向 从 由 将 把 被 于 至 到 给 让 使 同 跟 共 也 都 又 还 已 就 再 更 最 很 其 该 本 各 这 那 此 每 全 及其
+    建设 建成 落户 入驻 引进 引入 签约 签订 位于 打造 推进 推动 加快 依托 围绕 发展 培育 壮大 新建 扩建 启动 开工 投产 完成 实现 成为 形成 提升 谋划
+    规划 申报 获批 批复 设立 成立 组建 举办 召开 参加 参观 考察 走访 洽谈 对接 合作 共建 携手 联合 支持 服务 服务于 承接 吸引 促进 带动 加强 深化
+    包括 包含 其中 主要 重点 着力 全力 积极 大力 持续 进一步 全面 新增 累计 共有 拥有 聚集 集聚 汇聚 形成了 作为 以及 通过 利用 按照 根据 关于
+    省 市 县 区 镇 乡 村 我 我们 我市 我区 我县 全市 全区 全县 全省 国家级 省级 市级 县级 区级 该区 本区 辖区 新区 城区 片区 园区 企业 项目 公司 集团""".split()
+)
+RANK_PREFIX = re.compile(r"^(?:国家级|省级|市级|县级|区级|国家新型工业化产业示范基地)")
+GENERIC_PARK_PREFIX = re.compile(
+    r"^(?:[0-9一二三四五六七八九十两几数多各大小]+(?:个|家|大|类|座|批|处)?|[各该本全这此新老原现有相关重点特色专业主要省市县区镇乡村])+$"
+)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    """A private jieba tokenizer with the project's lexicons as user words.
+
+    A private instance keeps jieba's global state and logging untouched.
+    """
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    lex = default_lexicons()
+    for w in lex.industries:
+        tok.add_word(w, freq=2000, tag="nz")
+    for w in lex.companies:
+        tok.add_word(w, freq=3000, tag="nt")
+    for w in lex.park_heads + lex.company_suffixes:
+        tok.add_word(w, freq=3000, tag="n")
+    return tok, jieba.posseg.POSTokenizer(tok)
+
+
+def _tokens_before(text: str, end: int, max_chars: int = 16) -> list[tuple[str, str]]:
+    """(word, pos) tokens of the run of name characters that ends at ``end``, nearest last."""
+    start = end
+    while start > 0 and end - start < max_chars and _NAME_CHAR.match(text[start - 1]):
+        start -= 1
+    if start == end:
+        return []
+    _, pos = _tokenizer()
+    return [(p.word, p.flag) for p in pos.cut(text[start:end], HMM=True)]
+
+
+def _left_extend(tokens: list[tuple[str, str]], max_tokens: int) -> str:
+    """Take name-like tokens leftwards from the end until a stop word, verb or limit."""
+    taken: list[str] = []
+    for word, flag in reversed(tokens):
+        if word in STOP_WORDS or flag.startswith(("v", "p", "c", "u", "d", "r", "q", "m")) and not word.isascii():
+            # a numeral-flagged token may still be part of a name such as 一汽; keep digits-only out
+            if flag == "m" and not re.fullmatch(r"[0-9一二三四五六七八九十百千万亿两几多余]+", word):
+                taken.append(word)
+                continue
+            break
+        taken.append(word)
+        if len(taken) >= max_tokens:
+            break
+    return "".join(reversed(taken))
+
+
+def find_parks(text: str) -> list[Span]:
+    lex = default_lexicons()
+    heads = re.compile(_alternation(lex.park_heads))
+    spans: list[Span] = []
+    for m in heads.finditer(text):
+        head = m.group()
+        prefix = _left_extend(_tokens_before(text, m.start()), max_tokens=4)
+        prefix = RANK_PREFIX.sub("", prefix)
+        if not prefix or GENERIC_PARK_PREFIX.match(prefix):
+            continue
+        if head == "谷" and len(prefix) < 2:
+            continue
+        if head in ("片区", "示范区", "先行区", "试验区", "合作区", "启动区") and len(prefix) < 2:
+            continue
+        start = m.start() - len(prefix)
+        # a park may be followed by a sub-park: 成都高新区南部园区 is one span
+        end = m.end()
+        spans.append((start, end, "park"))
+    return spans
+
+
+def find_companies(text: str) -> list[Span]:
+    lex = default_lexicons()
+    spans: list[Span] = []
+    for m in re.finditer(_alternation(lex.company_suffixes), text):
+        prefix = _left_extend(_tokens_before(text, m.start()), max_tokens=4)
+        prefix = re.sub(r"^(?:省|市|区|县)(?=[\u4e00-\u9fff]{2})", "", prefix)
+        if len(prefix) < 2 or GENERIC_PARK_PREFIX.match(prefix):
+            continue
+        spans.append((m.start() - len(prefix), m.end(), "company"))
+    if lex.companies:
+        for m in re.finditer(_alternation(lex.companies), text):
+            spans.append((m.start(), m.end(), "company"))
+    return spans
+
+
+def find_industries(text: str) -> list[Span]:
+    lex = default_lexicons()
+    spans: list[Span] = []
+    org_after = re.compile(_alternation(lex.not_industry_before)) if lex.not_industry_before else None
+    for m in re.finditer(_alternation(lex.industries), text):
+        after = text[m.end(): m.end() + 4]
+        if org_after is not None and org_after.match(after):
+            continue
+        spans.append((m.start(), m.end(), "industry"))
+    return spans
+
+
+# ---------------------------------------------------------------- list propagation
+
+_LIST_ITEM = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,8}")
+
+
+def propagate_list_companies(text: str, spans: list[Span]) -> list[Span]:
+    """In an enumeration 甲、乙、丙等企业/项目 with at least one recognised
+    company, short unrecognised items are companies too: project lists name
+    firms by short name (五纪、希玛、京鼎)."""
+    extra: list[Span] = []
+    company_starts = {s for s, _, lab in spans if lab == "company"}
+    covered = [False] * len(text)
+    for s, e, _ in spans:
+        for i in range(s, e):
+            covered[i] = True
+    for m in re.finditer(r"(?:[\u4e00-\u9fffA-Za-z0-9]{2,10}、){1,}[\u4e00-\u9fffA-Za-z0-9]{2,10}(?=等|，|,|。|；)", text):
+        items = []
+        pos = m.start()
+        for part in m.group().split("、"):
+            items.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        if not any(s in company_starts for s, _ in items):
+            continue
+        tail = text[m.end(): m.end() + 6]
+        if not re.match(r"等?(?:\d+家|多家|一批|知名)?(?:企业|公司|项目|龙头|品牌|集团)", tail) and not re.match(r"等", tail):
+            continue
+        for s, e in items:
+            if any(covered[s:e]):
+                continue
+            word = text[s:e]
+            word = re.sub(r"项目$", "", word)
+            if len(word) >= 2:
+                extra.append((s, s + len(word), "company"))
+    return extra
+
+
+# ---------------------------------------------------------------- resolution
+
+PRIORITY = {"amount": 3, "area": 3, "park": 2, "company": 2, "industry": 1}
+
+
+def resolve(spans: list[Span]) -> list[Span]:
+    """Flat, non-overlapping spans: higher priority, then longer, then earlier wins."""
+    chosen: list[Span] = []
+    occupied = set()
+    for s, e, lab in sorted(set(spans), key=lambda x: (-PRIORITY[x[2]], -(x[1] - x[0]), x[0])):
+        if any(i in occupied for i in range(s, e)):
+            continue
+        chosen.append((s, e, lab))
+        occupied.update(range(s, e))
+    return sorted(chosen)
+
+
+def extract(text: str) -> list[Span]:
+    """All rule spans of a normalised text, flat and sorted."""
+    spans = find_amounts(text) + find_areas(text)
+    spans += find_parks(text) + find_companies(text)
+    spans += find_industries(text)
+    spans = resolve(spans)
+    spans = resolve(spans + propagate_list_companies(text, spans))
+    return spans
