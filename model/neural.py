@@ -1,3 +1,115 @@
-"""Placeholder until the token classifier lands."""
-def shipped_model_available() -> bool:
-    return False
+"""The fine-tuned BERT token classifier behind ``predict(text, engine="model")``.
+
+Like jieba's default tokenizer, the shipped model is loaded lazily, once, on
+first use; :class:`Recognizer` stays public for any other checkpoint
+directory (``Recognizer("runs/my-model")``). Inference is CPU-first and needs
+no network: the weights ship inside the package under ``model/weights/``.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, decode, encode_chars, windows
+from .labels import TAGS
+
+#: The one place that knows where the bundled weights live.
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights"
+
+ScoredSpan = tuple[int, int, str, float]
+
+
+def shipped_model_available(path: Path = SHIPPED_MODEL_DIR) -> bool:
+    return (path / "config.json").is_file() and (path / "model.safetensors").is_file()
+
+
+def read_vocab(path: Path) -> dict[str, int]:
+    with open(path / "vocab.txt", encoding="utf-8") as fh:
+        return {line.rstrip("\n"): i for i, line in enumerate(fh)}
+
+
+class Recognizer:
+    """A token-classification checkpoint (HF format, one token per character)."""
+
+    def __init__(self, path: str | Path, *, max_chars: int = 254, stride: int = 192,
+                 batch_size: int = 16, device: str | None = None, _model=None, _vocab=None) -> None:
+        import torch
+
+        path = Path(path)
+        self.path = path
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if _model is None:
+            if not (path / "config.json").is_file():
+                raise FileNotFoundError(f"no model at {path}: expected config.json, model.safetensors and vocab.txt")
+            from transformers import AutoModelForTokenClassification
+
+            _model = AutoModelForTokenClassification.from_pretrained(path)
+            _vocab = read_vocab(path)
+        self.vocab = _vocab
+        self.model = _model.to(self.device).eval()
+        id2label = {int(k): v for k, v in self.model.config.id2label.items()}
+        if [id2label[i] for i in range(len(id2label))] != list(TAGS):
+            raise ValueError(f"{path}: the model's labels {list(id2label.values())} are not this package's tags {TAGS}")
+        self.max_chars, self.stride, self.batch_size = max_chars, stride, batch_size
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_model(cls, model, vocab: dict[str, int], **kwargs) -> "Recognizer":
+        """Wrap a model already in memory (cross-validation folds, tests)."""
+        return cls("<in-memory>", _model=model, _vocab=vocab, **kwargs)
+
+    def tag_probabilities(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Per-character tag probabilities, averaged over overlapping windows."""
+        import torch
+
+        cls, sep, pad = self.vocab[CLS_TOKEN], self.vocab[SEP_TOKEN], self.vocab[PAD_TOKEN]
+        jobs = []  # (text index, window start, ids)
+        for ti, text in enumerate(texts):
+            ids = encode_chars(text, self.vocab)
+            for s, e in windows(len(text), self.max_chars, self.stride):
+                jobs.append((ti, s, ids[s:e]))
+        sums = [np.zeros((len(t), len(TAGS)), dtype=np.float32) for t in texts]
+        counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
+        # longest first keeps padding low within a batch
+        jobs.sort(key=lambda j: -len(j[2]))
+        with self._lock, torch.inference_mode():
+            for b in range(0, len(jobs), self.batch_size):
+                batch = jobs[b:b + self.batch_size]
+                width = max(len(j[2]) for j in batch) + 2
+                input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for k, (_, _, ids) in enumerate(batch):
+                    row = [cls] + ids + [sep]
+                    input_ids[k, : len(row)] = torch.tensor(row)
+                    mask[k, : len(row)] = 1
+                logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                probs = torch.softmax(logits.float(), -1).cpu().numpy()
+                for k, (ti, s, ids) in enumerate(batch):
+                    sums[ti][s:s + len(ids)] += probs[k, 1:1 + len(ids)]
+                    counts[ti][s:s + len(ids)] += 1
+        return [sm / np.maximum(c, 1) for sm, c in zip(sums, counts)]
+
+    def predict_spans(self, texts: Sequence[str]) -> list[list[ScoredSpan]]:
+        """Scored spans of normalised texts (offsets into those texts)."""
+        return [decode(p) if len(p) else [] for p in self.tag_probabilities(texts)]
+
+
+@lru_cache(maxsize=1)
+def default_recognizer() -> Recognizer:
+    if not shipped_model_available():
+        raise FileNotFoundError(
+            f"no shipped model under {SHIPPED_MODEL_DIR}; use engine='rules' or train one with "
+            "`python -m training.train --config training/configs/final.json`"
+        )
+    return Recognizer(SHIPPED_MODEL_DIR)
+
+
+def model_card(path: Path = SHIPPED_MODEL_DIR) -> dict:
+    """Training facts saved beside the weights (base, data, scores)."""
+    f = path / "training_info.json"
+    return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}

@@ -1,0 +1,100 @@
+"""Characters <-> model inputs, and model outputs -> spans.
+
+The classifier reads one token per character (a decision measured in the
+model card): every character of the normalised text is exactly one input
+position, so token i *is* character i and no offset alignment can go wrong.
+Whitespace maps to the sentencepiece word-boundary piece "▁", characters
+outside the vocabulary to "<unk>"; neither is ever dropped.
+
+Long texts are cut into overlapping windows; each character's tag scores are
+averaged over the windows that contain it, and the best *valid* IOB2 sequence
+is decoded with a Viterbi pass over a transition table (seqeval's grammar as
+data), so the decoder never emits an orphan I- tag.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .bio import tags_to_spans
+from .labels import TAGS
+
+SPACE_TOKEN = "▁"
+UNK_TOKEN = "<unk>"
+CLS_TOKEN = "<s>"
+SEP_TOKEN = "</s>"
+PAD_TOKEN = "<pad>"
+
+
+def char_to_token(ch: str, vocab: dict[str, int] | set[str]) -> str:
+    """The vocabulary entry that stands for character ``ch``."""
+    if ch.isspace():
+        return SPACE_TOKEN
+    return ch if ch in vocab else UNK_TOKEN
+
+
+def encode_chars(text: str, vocab: dict[str, int]) -> list[int]:
+    return [vocab[char_to_token(ch, vocab)] for ch in text]
+
+
+def windows(length: int, max_chars: int, stride: int) -> list[tuple[int, int]]:
+    """Overlapping [start, end) windows covering ``length`` characters."""
+    if max_chars <= 0 or stride <= 0 or stride > max_chars:
+        raise ValueError("need 0 < stride <= max_chars")
+    if length <= max_chars:
+        return [(0, length)]
+    out = []
+    start = 0
+    while True:
+        end = min(length, start + max_chars)
+        out.append((start, end))
+        if end == length:
+            return out
+        start += stride
+
+
+def allowed_transitions(tags: Sequence[str] = TAGS) -> np.ndarray:
+    """allowed[i, j]: may tag j follow tag i in IOB2? Row -1 is the sequence start."""
+    n = len(tags)
+    allowed = np.ones((n + 1, n), dtype=bool)
+    for j, t in enumerate(tags):
+        if t.startswith("I-"):
+            label = t[2:]
+            for i, prev in enumerate(tags):
+                allowed[i, j] = prev in (f"B-{label}", f"I-{label}")
+            allowed[n, j] = False
+    return allowed
+
+
+_ALLOWED = allowed_transitions()
+
+
+def viterbi(log_probs: np.ndarray, allowed: np.ndarray = _ALLOWED) -> list[int]:
+    """Most probable tag sequence that obeys the IOB2 grammar (per-character log-probs in)."""
+    length, n = log_probs.shape
+    if length == 0:
+        return []
+    neg = -1e9
+    trans = np.where(allowed[:n], 0.0, neg)
+    score = log_probs[0] + np.where(allowed[n], 0.0, neg)
+    back = np.zeros((length, n), dtype=np.int64)
+    for t in range(1, length):
+        cand = score[:, None] + trans
+        back[t] = cand.argmax(0)
+        score = cand.max(0) + log_probs[t]
+    best = [int(score.argmax())]
+    for t in range(length - 1, 0, -1):
+        best.append(int(back[t, best[-1]]))
+    return best[::-1]
+
+
+def decode(probs: np.ndarray) -> list[tuple[int, int, str, float]]:
+    """Spans with scores (mean probability of the chosen tags) from per-character tag probabilities."""
+    ids = viterbi(np.log(np.clip(probs, 1e-9, 1.0)))
+    tags = [TAGS[i] for i in ids]
+    out = []
+    for s, e, label in tags_to_spans(tags):
+        score = float(np.mean([probs[k, ids[k]] for k in range(s, e)]))
+        out.append((s, e, label, score))
+    return out

@@ -1,0 +1,184 @@
+"""Grouped cross-validation of the rules and the model, with a learning curve.
+
+    python -m training.crossval --config training/configs/final.json --out reports/crossval
+
+Folds never share a source (the repository a corpus document came from, in
+the corpus's SOURCES.tsv; the five seeds form one source), so the score says
+how the model does on a kind of report it has never seen. Without the shared
+corpus it falls back, with a message, to leave-one-document-out over the seeds.
+The rules need no training; they are scored on the same documents, so the two
+columns of the report compare like with like.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from model.evaluate import EngineResult, evaluate
+from model.gold import GoldDoc, default_corpus_dir, load_all
+from model.normalize import normalize
+from model.report import predictions_for, terminal_summary, write_report
+from model.splits import grouped_folds, leave_one_out
+
+from .config import TrainConfig
+
+Span = tuple[int, int, str]
+
+
+def source_groups(docs: Sequence[GoldDoc], corpus_dir: Path) -> list[str]:
+    """The source each document comes from: its repository, or "seeds"."""
+    repos: dict[str, str] = {}
+    tsv = corpus_dir / "SOURCES.tsv"
+    if tsv.is_file():
+        lines = tsv.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split("\t")
+        for line in lines[1:]:
+            row = dict(zip(header, line.split("\t")))
+            repos[row["id"]] = row["repo"]
+    return [repos.get(d.id, "seeds") for d in docs]
+
+
+def make_folds(docs: Sequence[GoldDoc], corpus_dir: Path, k: int) -> tuple[list[tuple[list[str], list[str]]], str]:
+    ids = [d.id for d in docs]
+    groups = source_groups(docs, corpus_dir)
+    if len(set(groups)) < 2:
+        return list(leave_one_out(ids)), "leave-one-document-out (one source only)"
+    k = min(k, len(set(groups)))
+    return grouped_folds(ids, groups, k), f"grouped {k}-fold by source"
+
+
+def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
+    """Original-offset spans of an in-memory model on ``docs`` (the same path as predict())."""
+    from model.neural import Recognizer
+
+    rec = Recognizer.from_model(model, vocab)
+    norms = [normalize(d.text) for d in docs]
+    out = {}
+    for d, n, spans in zip(docs, norms, rec.predict_spans([n.text for n in norms])):
+        out[d.id] = [(*n.to_original(s, e), label) for s, e, label, _ in spans]
+    return out
+
+
+def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction: float = 1.0) -> dict[str, list[Span]]:
+    from model.neural import read_vocab
+
+    from .train import train
+
+    by_id = {d.id: d for d in docs}
+    vocab = read_vocab(Path(cfg.base_model))
+    preds: dict[str, list[Span]] = {}
+    cfg = TrainConfig(**{**cfg.to_dict(), "train_fraction": fraction})
+    for i, (train_ids, test_ids) in enumerate(folds):
+        t0 = time.time()
+        model = train(cfg, [by_id[x] for x in train_ids], log=lambda line: log(f"fold {i} f={fraction}: {line}"))
+        preds.update(model_predictions(model, vocab, [by_id[x] for x in test_ids]))
+        log(f"fold {i} f={fraction}: {len(train_ids)} train / {len(test_ids)} test docs, {time.time() - t0:.0f}s")
+    return preds
+
+
+def curve_section(points: list[dict], rules_f1: float, out_dir: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    xs = [p["train_chars"] for p in points]
+    ax.plot(xs, [p["micro_f1"] for p in points], "o-", label="model")
+    ax.axhline(rules_f1, color="grey", ls="--", label="rules (no training)")
+    ax.set_xlabel("characters of training text (mean per fold)")
+    ax.set_ylabel("strict micro-F1 (grouped CV)")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "learning_curve.png", dpi=110)
+    plt.close(fig)
+    rows = ["| share of training docs | training chars (mean per fold) | model micro-F1 | rules micro-F1 |",
+            "|---|---|---|---|"]
+    rows += [f"| {p['fraction']:.0%} | {p['train_chars']:.0f} | {100 * p['micro_f1']:.1f} | {100 * rules_f1:.1f} |"
+             for p in points]
+    return "## Learning curve\n\n" + "\n".join(rows) + "\n\n![learning curve](learning_curve.png)\n"
+
+
+def variants_section(rows: list[tuple[str, EngineResult]]) -> str:
+    from model.labels import LABELS
+
+    out = ["## Variants on the same folds (strict F1)", "",
+           "| variant | " + " | ".join(LABELS) + " | micro |", "|---|" + "---|" * (len(LABELS) + 1)]
+    for name, r in rows:
+        out.append(f"| {name} | " + " | ".join(f"{100 * r.strict[lab].f1:.1f}" for lab in LABELS)
+                   + f" | **{100 * r.micro().f1:.1f}** |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--curve", default="0.25,0.5,0.75", help="training shares for the learning curve ('' = none)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=CONFIG",
+                    help="also score another config on the same folds (repeatable)")
+    ap.add_argument("--base-model", default=None)
+    ap.add_argument("--corpus-dir", type=Path, default=None)
+    args = ap.parse_args(argv)
+    cfg = TrainConfig.from_file(args.config, base_model=args.base_model)
+    corpus_dir = args.corpus_dir or default_corpus_dir()
+    docs, note = load_all(corpus_dir)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    folds, scheme = make_folds(docs, corpus_dir, args.folds)
+    args.out.mkdir(parents=True, exist_ok=True)
+    logf = open(args.out / "crossval_log.jsonl", "w", encoding="utf-8")
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr)
+        logf.write(json.dumps({"t": round(time.time()), "msg": line}, ensure_ascii=False) + "\n")
+        logf.flush()
+
+    log(f"{scheme}: " + json.dumps([sorted(test) for _, test in folds]))
+    t0 = time.time()
+    preds = {"rules": predictions_for("rules", docs)}
+    preds["model"] = run_folds(cfg, docs, folds, log=log)
+    results = [evaluate(name, docs, preds[name]) for name in ("rules", "model")]
+    extra = []
+    variant_rows = [("model (this config)", results[1])]
+    for spec in args.variant:
+        name, path = spec.split("=", 1)
+        vcfg = TrainConfig.from_file(path, base_model=args.base_model)
+        vpreds = run_folds(vcfg, docs, folds, log=log)
+        variant_rows.append((name, evaluate(name, docs, vpreds)))
+    if len(variant_rows) > 1:
+        extra.append(variants_section(variant_rows))
+    fractions = [float(x) for x in args.curve.split(",") if x.strip()]
+    if fractions:
+        points = []
+        by_id = {d.id: len(d.text) for d in docs}
+        for f in fractions + [1.0]:
+            p = preds["model"] if f == 1.0 else run_folds(cfg, docs, folds, log=log, fraction=f)
+            chars = sum(sum(by_id[x] for x in tr) * f for tr, _ in folds) / len(folds)
+            points.append({"fraction": f, "train_chars": chars, "micro_f1": evaluate("m", docs, p).micro().f1})
+        extra.append(curve_section(points, results[0].micro().f1, args.out))
+        (args.out / "learning_curve.json").write_text(json.dumps(points, indent=1), encoding="utf-8")
+    minutes = (time.time() - t0) / 60
+    preface = (f"{scheme} over {len(docs)} gold documents ({sum(len(d.text) for d in docs)} characters"
+               + (f"; {note}" if note else "") + f"). Model config: `{args.config}` "
+               f"({json.dumps(cfg.to_dict(), ensure_ascii=False)}). Wall time {minutes:.0f} min. "
+               "Rules are scored on the same documents (they are not trained).")
+    write_report(results, args.out, title="Cross-validated evaluation: rules vs model", docs=docs,
+                 predictions=preds, preface=preface, extra_sections=extra)
+    with open(args.out / "cv_predictions.jsonl", "w", encoding="utf-8") as fh:
+        for d in docs:
+            fh.write(json.dumps({"id": d.id, "model": preds["model"][d.id], "rules": preds["rules"][d.id]}) + "\n")
+    print(terminal_summary(results))
+    print(f"report written to {args.out / 'REPORT.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
