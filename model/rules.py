@@ -34,9 +34,12 @@ def read_lexicon(name: str) -> list[str]:
 @dataclass(frozen=True)
 class Lexicons:
     industries: tuple[str, ...]
+    weak_industries: tuple[str, ...]
     companies: tuple[str, ...]
     company_suffixes: tuple[str, ...]
+    company_trade_words: tuple[str, ...]
     park_heads: tuple[str, ...]
+    park_names: tuple[str, ...]
     not_industry_before: tuple[str, ...]
 
 
@@ -44,9 +47,12 @@ class Lexicons:
 def default_lexicons() -> Lexicons:
     return Lexicons(
         industries=tuple(read_lexicon("industries.txt")),
+        weak_industries=tuple(read_lexicon("industries_weak.txt")),
         companies=tuple(read_lexicon("companies.txt")),
         company_suffixes=tuple(read_lexicon("company_suffixes.txt")),
+        company_trade_words=tuple(read_lexicon("company_trade_words.txt")),
         park_heads=tuple(read_lexicon("park_heads.txt")),
+        park_names=tuple(read_lexicon("park_names.txt")),
         not_industry_before=tuple(read_lexicon("org_heads.txt")),
     )
 
@@ -128,7 +134,7 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]")
 STOP_WORDS = frozenset(
     """的 在 和 与 及 或 并 等 是 为 以 对 向 从 由 将 把 被 于 至 到 给 让 使 同 跟 共 也 都 又 还 已 就 再 更 最 很 其 该 本 各 这 那 此 每 全 及其
     建设 建成 落户 入驻 引进 引入 签约 签订 位于 打造 推进 推动 加快 依托 围绕 发展 培育 壮大 新建 扩建 启动 开工 投产 完成 实现 成为 形成 提升 谋划
-    规划 申报 获批 批复 设立 成立 组建 举办 召开 参加 参观 考察 走访 洽谈 对接 合作 共建 携手 联合 支持 服务 服务于 承接 吸引 促进 带动 加强 深化
+    规划 申报 获批 以南 以北 以东 以西 落地 总结 落实 开展 深入开展 提高 大力发展 发展 进驻 入园 走访 支持 确保 抓好 以上 通过 批复 设立 成立 组建 举办 召开 参加 参观 考察 走访 洽谈 对接 合作 共建 携手 联合 支持 服务 服务于 承接 吸引 促进 带动 加强 深化
     包括 包含 其中 主要 重点 着力 全力 积极 大力 持续 进一步 全面 新增 累计 共有 拥有 聚集 集聚 汇聚 形成了 作为 以及 通过 利用 按照 根据 关于
     省 市 县 区 镇 乡 村 我 我们 我市 我区 我县 全市 全区 全县 全省 国家级 省级 市级 县级 区级 该区 本区 辖区 新区 城区 片区 园区 企业 项目 公司 集团""".split()
 )
@@ -176,7 +182,8 @@ def _left_extend(tokens: list[tuple[str, str]], max_tokens: int) -> str:
     """Take name-like tokens leftwards from the end until a stop word, verb or limit."""
     taken: list[str] = []
     for word, flag in reversed(tokens):
-        if word in STOP_WORDS or flag.startswith(("v", "p", "c", "u", "d", "r", "q", "m")) and not word.isascii():
+        common_verb = flag.startswith("v") and _tokenizer()[0].FREQ.get(word, 0) >= 300
+        if word in STOP_WORDS or common_verb or flag.startswith(("p", "c", "u", "d", "r", "q", "m")) and not word.isascii():
             # a numeral-flagged token may still be part of a name such as 一汽; keep digits-only out
             if flag == "m" and not re.fullmatch(r"[0-9一二三四五六七八九十百千万亿两几多余]+", word):
                 taken.append(word)
@@ -188,52 +195,131 @@ def _left_extend(tokens: list[tuple[str, str]], max_tokens: int) -> str:
     return "".join(reversed(taken))
 
 
+COUNTED_BEFORE = re.compile(r"(?:[0-9一二三四五六七八九十百几多数两]+[个家批座处大类]|首批|一批|各|这些|多个|全国首个|首个)$")
+SUB_AREA = re.compile(r"^(?:区|[东南西北中]区|[东南西北]园|[东南西北]园区|核心区(?=[，。、]))")
+
+
 def find_parks(text: str) -> list[Span]:
     lex = default_lexicons()
     heads = re.compile(_alternation(lex.park_heads))
+    sectors = set(lex.industries) | set(lex.weak_industries)
     spans: list[Span] = []
     for m in heads.finditer(text):
         head = m.group()
         prefix = _left_extend(_tokens_before(text, m.start()), max_tokens=4)
+        # 中国（驻马店）国际农产品加工产业园: a bracketed place inside the name
+        bracket = re.search(r"([\u4e00-\u9fff]{2,6})[（(][\u4e00-\u9fff]{2,6}[)）]$", text[max(0, m.start() - len(prefix) - 16): m.start() - len(prefix)])
+        if bracket:
+            prefix = bracket.group(0) + prefix
         prefix = RANK_PREFIX.sub("", prefix)
-        if not prefix or GENERIC_PARK_PREFIX.match(prefix):
-            continue
-        if head == "谷" and len(prefix) < 2:
-            continue
-        if head in ("片区", "示范区", "先行区", "试验区", "合作区", "启动区") and len(prefix) < 2:
-            continue
         start = m.start() - len(prefix)
-        # a park may be followed by a sub-park: 成都高新区南部园区 is one span
         end = m.end()
+        if prefix in lex.park_names or head in lex.park_names:
+            pass  # 香港科学园, bare 数码港: proper short names
+        elif not prefix or GENERIC_PARK_PREFIX.match(prefix) or COUNTED_BEFORE.search(text[max(0, start - 6):start]):
+            continue
+        if prefix and prefix in sectors:
+            continue  # 电子商务产业园, 新能源产业基地: a sector, not a named park
+        if head in ("谷", "电谷", "光谷") and len(prefix) < 2 and head not in lex.park_names:
+            continue
+        if head in ("片区", "示范区", "先行区", "试验区", "合作区", "启动区", "示范园") and len(prefix) < 2:
+            continue
+        sub = SUB_AREA.match(text[end:end + 4])
+        if sub and not text[end:end + 2].startswith("区") or sub and head.endswith("园"):
+            end += len(sub.group())
+        if text[end:end + 2] in ("公司",) or text[end:end + 4].startswith("有限公司") or text[end:end + 4].startswith("管理"):
+            continue  # 香港科技园公司: the operator, a company
         spans.append((start, end, "park"))
     return spans
 
 
+#: Words that look like names to jieba but are ordinary in reports.
+NOT_A_NAME = re.compile(r"^(?:[0-9]|一|二|三|第|多|各|全|新|大|小|高|老|原|省|市|县|区|国|本|该|这|每|龙头|世界|中国|国内|国外|海外|全球|跨国|知名|优质|重点|骨干|上市|民营|国有|外资|合资|平台|子|分|母|相关|其他|其它|目前|今年|去年|首家|一家|两家|私人|香港|外国|附属|全资|控股)")
+
+
+def _looks_like_name(word: str, flag: str) -> bool:
+    """A jieba token that can open a short company name (a proper noun, or a word jieba does not know)."""
+    tok, _ = _tokenizer()
+    if len(word) < 2 or NOT_A_NAME.match(word):
+        return False
+    if flag in ("nr", "nrt", "nrfg", "ns", "nsf", "nt", "nz", "eng", "x"):
+        return True
+    return tok.FREQ.get(word, 0) < 50
+
+
 def find_companies(text: str) -> list[Span]:
     lex = default_lexicons()
+    industries = set(lex.industries) | set(lex.weak_industries)
     spans: list[Span] = []
+    # full names: ...有限公司, ...集团, ...银行
     for m in re.finditer(_alternation(lex.company_suffixes), text):
-        prefix = _left_extend(_tokens_before(text, m.start()), max_tokens=4)
+        registered = m.group().endswith("公司")
+        prefix = _left_extend(_tokens_before(text, m.start(), max_chars=20 if registered else 12),
+                              max_tokens=7 if registered else 4)
         prefix = re.sub(r"^(?:省|市|区|县)(?=[\u4e00-\u9fff]{2})", "", prefix)
-        if len(prefix) < 2 or GENERIC_PARK_PREFIX.match(prefix):
+        if len(prefix) < 2 or GENERIC_PARK_PREFIX.match(prefix) or NOT_A_NAME.match(prefix) and len(prefix) < 4:
             continue
+        # 有限公司 names may carry a bracketed place: 莱克电气绿能科技（苏州）有限公司
         spans.append((m.start() - len(prefix), m.end(), "company"))
+    for m in re.finditer(r"([\u4e00-\u9fffA-Za-z]{2,16})[（(]([\u4e00-\u9fff]{2,4})[)）](?:股份)?有限(?:责任)?公司", text):
+        prefix = _left_extend(_tokens_before(text, m.end(1)), max_tokens=5)
+        if len(prefix) >= 2:
+            spans.append((m.end(1) - len(prefix), m.end(), "company"))
+    # short names: proper name + trade word (白云纸业, 格力电器)
+    for m in re.finditer(_alternation(lex.company_trade_words), text):
+        tokens = _tokens_before(text, m.start(), max_chars=6)
+        if not tokens:
+            continue
+        word, flag = tokens[-1]
+        if word in industries or word in STOP_WORDS or not _looks_like_name(word, flag):
+            continue
+        after = text[m.end(): m.end() + 2]
+        if re.match(r"^(?:产业|行业|领域|技术|等领域|园|城|基地|大会)", after):
+            continue
+        spans.append((m.start() - len(word), m.end(), "company"))
     if lex.companies:
         for m in re.finditer(_alternation(lex.companies), text):
             spans.append((m.start(), m.end(), "company"))
     return spans
 
 
+def propagate_mentions(text: str, spans: list[Span]) -> list[Span]:
+    """Names found once recur: every other occurrence of a found company or
+    park name in the same text gets the same label (reports repeat short names)."""
+    extra: list[Span] = []
+    names = {text[s:e]: lab for s, e, lab in spans if lab in ("company", "park") and e - s >= 2}
+    for name, lab in names.items():
+        for m in re.finditer(re.escape(name), text):
+            extra.append((m.start(), m.end(), lab))
+    return extra
+
+
+SECTOR_TAIL = re.compile(r"^(?:产业|行业|业|企业|领域|产业链|集群|基地|板块|龙头|项目群|经济|等产业|等行业)")
+
+
 def find_industries(text: str) -> list[Span]:
+    """Lexicon matches; weak words (文化, 汽车) only where framed as a sector."""
     lex = default_lexicons()
+    weak = set(lex.weak_industries)
     spans: list[Span] = []
     org_after = re.compile(_alternation(lex.not_industry_before)) if lex.not_industry_before else None
-    for m in re.finditer(_alternation(lex.industries), text):
+    for m in re.finditer(_alternation(lex.industries + lex.weak_industries), text):
         after = text[m.end(): m.end() + 4]
         if org_after is not None and org_after.match(after):
             continue
         spans.append((m.start(), m.end(), "industry"))
-    return spans
+    strong = [sp for sp in spans if text[sp[0]:sp[1]] not in weak]
+    keep = []
+    for s, e, lab in spans:
+        if text[s:e] in weak:
+            framed = SECTOR_TAIL.match(text[e:e + 4])
+            # an enumeration item next to a strong sector: 生物医药、化工、建材等
+            listed = any((e2 == s - 1 or s2 == e + 1) and text[min(e, e2):max(s, s2)] in "、和及与"
+                         for s2, e2, _ in strong)
+            if not (framed or listed):
+                continue
+        keep.append((s, e, lab))
+    return keep
 
 
 # ---------------------------------------------------------------- list propagation
@@ -296,4 +382,5 @@ def extract(text: str) -> list[Span]:
     spans += find_industries(text)
     spans = resolve(spans)
     spans = resolve(spans + propagate_list_companies(text, spans))
+    spans = resolve(spans + propagate_mentions(text, spans))
     return spans

@@ -1,0 +1,47 @@
+import io
+import json
+import sys
+
+from model.cli import main
+from tests.conftest import SEED_001
+
+
+def test_predict_file_as_jsonl(capsys):
+    assert main(["predict", str(SEED_001), "--engine", "rules"]) == 0
+    rec = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert rec["engine"] == "rules" and rec["source"] == str(SEED_001)
+    assert any(e["text"] == "192.8亿元" and e["value"] == 19_280_000_000 for e in rec["entities"])
+
+
+def test_predict_stdin_as_table(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("肇庆高新区项目总投资16亿元，占地512亩。"))
+    assert main(["predict", "--engine", "rules", "--format", "table"]) == 0
+    out = capsys.readouterr().out
+    assert "amount" in out and "16亿元" in out and "parks: 肇庆高新区" in out
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="no such file"):
+        main(["predict", str(tmp_path / "nope.txt")])
+    bad = tmp_path / "gbk.txt"
+    bad.write_bytes("投资".encode("gbk"))
+    with pytest.raises(SystemExit, match="not UTF-8"):
+        main(["predict", str(bad)])
+
+
+def test_evaluate_writes_report(tmp_path, capsys):
+    assert main(["evaluate", "--engines", "rules", "--gold", "seeds", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "micro" in out
+    report = (tmp_path / "REPORT.md").read_text(encoding="utf-8")
+    assert "seqeval" in report and "| company |" in report and "missed" in report
+    assert (tmp_path / "f1_by_label.png").stat().st_size > 1000
+    scores = json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))
+    assert 0 < scores["rules"]["strict"]["micro"]["f1"] <= 1
+
+
+def test_validate_command(capsys):
+    assert main(["validate"]) == 0
+    assert "0 problem(s)" in capsys.readouterr().out

@@ -1,0 +1,42 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.bio import tags_to_spans
+from model.encoding import char_to_token, decode, encode_chars, viterbi, windows
+from model.labels import TAGS
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 2000), st.integers(1, 300), st.data())
+def test_windows_cover_every_character(length, max_chars, data):
+    stride = data.draw(st.integers(1, max_chars))
+    ws = windows(length, max_chars, stride)
+    covered = set()
+    for s, e in ws:
+        assert 0 <= s < e <= length or length == 0
+        assert e - s <= max_chars
+        covered.update(range(s, e))
+    assert covered == set(range(length))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 30), st.integers(0, 10_000))
+def test_viterbi_emits_valid_iob2(length, seed):
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.ones(len(TAGS)), size=length)
+    ids = viterbi(np.log(probs))
+    tags = [TAGS[i] for i in ids]
+    for prev, cur in zip(["O"] + tags, tags):
+        if cur.startswith("I-"):
+            assert prev[2:] == cur[2:] and prev != "O"
+    spans = decode(probs)
+    assert [(s, e, lab) for s, e, lab, _ in spans] == tags_to_spans(tags)
+    assert all(0 <= score <= 1 for *_, score in spans)
+
+
+def test_every_character_is_one_token():
+    vocab = {"<unk>": 0, "▁": 1, "中": 2, "A": 3}
+    assert char_to_token(" ", vocab) == "▁" and char_to_token("\u3000", vocab) == "▁"
+    assert char_to_token("龘", vocab) == "<unk>"
+    assert encode_chars("中 A龘", vocab) == [2, 1, 3, 0]
