@@ -86,6 +86,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return main(args.rest)
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .gold import load_all
+    from .stats import gold_stats_markdown
+
+    docs, note = load_all(args.corpus_dir)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    print(gold_stats_markdown(docs))
+    if args.agreement:
+        from .stats import agreement_markdown
+
+        print("\n### Inter-annotator agreement\n")
+        print(agreement_markdown(docs, args.agreement))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="zhaoshang-ner", description="Entities of Chinese investment-promotion reports: "
                                  + ", ".join(LABELS))
@@ -105,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check the gold annotation files")
     v.add_argument("rest", nargs=argparse.REMAINDER)
     v.set_defaults(func=cmd_validate)
+    st = sub.add_parser("stats", help="counts of the gold annotations (Markdown)")
+    st.add_argument("--corpus-dir", type=Path, default=None)
+    st.add_argument("--agreement", type=Path, default=None,
+                    help="second annotator's standoff JSONL (annotations/iaa/second_annotator.jsonl)")
+    st.set_defaults(func=cmd_stats)
     return ap
 
 

@@ -38,6 +38,20 @@ def encode_chars(text: str, vocab: dict[str, int]) -> list[int]:
     return [vocab[char_to_token(ch, vocab)] for ch in text]
 
 
+def rule_feature_ids(text: str) -> list[int]:
+    """The rule baseline's IOB2 tag id of each character of a normalised text.
+
+    The classifier reads them as token-type ids: a learned feature that lets it
+    trust the rules where they are reliable (amounts, areas) and overrule them
+    where they are not.
+    """
+    from . import rules
+    from .bio import spans_to_tags
+    from .labels import TAG2ID
+
+    return [TAG2ID[t] for t in spans_to_tags(len(text), rules.extract(text))]
+
+
 def windows(length: int, max_chars: int, stride: int) -> list[tuple[int, int]]:
     """Overlapping [start, end) windows covering ``length`` characters."""
     if max_chars <= 0 or stride <= 0 or stride > max_chars:

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, decode, encode_chars, windows
+from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, decode, encode_chars, rule_feature_ids, windows
 from .labels import TAGS
 
 #: The one place that knows where the bundled weights live.
@@ -52,6 +52,8 @@ class Recognizer:
             _vocab = read_vocab(path)
         self.vocab = _vocab
         self.model = _model.to(self.device).eval()
+        #: the model reads the rule baseline's tags as token types (see training.train.add_rule_features)
+        self.rule_features = bool(getattr(self.model.config, "rule_features", False))
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         if [id2label[i] for i in range(len(id2label))] != list(TAGS):
             raise ValueError(f"{path}: the model's labels {list(id2label.values())} are not this package's tags {TAGS}")
@@ -68,11 +70,12 @@ class Recognizer:
         import torch
 
         cls, sep, pad = self.vocab[CLS_TOKEN], self.vocab[SEP_TOKEN], self.vocab[PAD_TOKEN]
-        jobs = []  # (text index, window start, ids)
+        jobs = []  # (text index, window start, ids, rule-feature ids)
         for ti, text in enumerate(texts):
             ids = encode_chars(text, self.vocab)
+            feats = rule_feature_ids(text) if self.rule_features else [0] * len(text)
             for s, e in windows(len(text), self.max_chars, self.stride):
-                jobs.append((ti, s, ids[s:e]))
+                jobs.append((ti, s, ids[s:e], feats[s:e]))
         sums = [np.zeros((len(t), len(TAGS)), dtype=np.float32) for t in texts]
         counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
         # longest first keeps padding low within a batch
@@ -82,14 +85,17 @@ class Recognizer:
                 batch = jobs[b:b + self.batch_size]
                 width = max(len(j[2]) for j in batch) + 2
                 input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+                types = torch.zeros((len(batch), width), dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for k, (_, _, ids) in enumerate(batch):
+                for k, (_, _, ids, feats) in enumerate(batch):
                     row = [cls] + ids + [sep]
                     input_ids[k, : len(row)] = torch.tensor(row)
+                    types[k, 1: 1 + len(feats)] = torch.tensor(feats, dtype=torch.long)
                     mask[k, : len(row)] = 1
-                logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                logits = self.model(input_ids=input_ids.to(self.device), token_type_ids=types.to(self.device),
+                                    attention_mask=mask.to(self.device)).logits
                 probs = torch.softmax(logits.float(), -1).cpu().numpy()
-                for k, (ti, s, ids) in enumerate(batch):
+                for k, (ti, s, ids, _) in enumerate(batch):
                     sums[ti][s:s + len(ids)] += probs[k, 1:1 + len(ids)]
                     counts[ti][s:s + len(ids)] += 1
         return [sm / np.maximum(c, 1) for sm, c in zip(sums, counts)]

@@ -27,6 +27,8 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     seed: int = 13
     use_corpus: bool = True
+    rule_features: bool = field(default=True, metadata={
+        "help": "feed the rule baseline's tag of each character as the token-type id (a learned feature)"})
     cluener_sentences: int = field(default=0, metadata={
         "help": "CLUENER sentences added with only the company label supervised (0 = none)"})
     noisy_copies: float = field(default=0.0, metadata={

@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from model.bio import spans_to_tags
-from model.encoding import CLS_TOKEN, SEP_TOKEN, encode_chars, windows
+from model.encoding import CLS_TOKEN, SEP_TOKEN, encode_chars, rule_feature_ids, windows
 from model.gold import GoldDoc
 from model.labels import TAG2ID, TAGS
 from model.normalize import normalize
@@ -56,12 +56,14 @@ def company_only_targets(length: int, company_spans: Iterable[tuple[int, int]]) 
 
 def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_chars: int, stride: int,
                     source: str) -> list[dict]:
-    """One example per window: ids with [CLS]/[SEP], and per-position allowed-tag rows."""
+    """One example per window: ids with [CLS]/[SEP], rule-tag feature ids, and per-position allowed-tag rows."""
     ids = encode_chars(text, vocab)
+    feats = rule_feature_ids(text)
     out = []
     for s, e in windows(len(text), max_chars, stride):
         out.append({
             "input_ids": [vocab[CLS_TOKEN]] + ids[s:e] + [vocab[SEP_TOKEN]],
+            "token_type_ids": [0] + feats[s:e] + [0],
             "allowed": targets[s:e].astype(np.uint8).tolist(),
             "source": source,
         })

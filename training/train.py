@@ -49,7 +49,27 @@ def build_model(cfg: TrainConfig):
     config = AutoConfig.from_pretrained(base, num_labels=len(TAGS), id2label=dict(ID2TAG), label2id=dict(TAG2ID))
     if cfg.num_layers is not None and cfg.num_layers < config.num_hidden_layers:
         config.num_hidden_layers = cfg.num_layers  # from_pretrained then loads only the first N layers
-    return AutoModelForTokenClassification.from_pretrained(base, config=config)
+    model = AutoModelForTokenClassification.from_pretrained(base, config=config)
+    if cfg.rule_features:
+        add_rule_features(model)
+    return model
+
+
+def add_rule_features(model) -> None:
+    """Grow the token-type table to one row per tag; every row starts as row 0,
+    so the pretrained encoder's outputs are unchanged until training moves them."""
+    import torch
+
+    emb = model.bert.embeddings.token_type_embeddings
+    new = torch.nn.Embedding(len(TAGS), emb.embedding_dim)
+    with torch.no_grad():
+        new.weight[:] = emb.weight[0]
+    model.bert.embeddings.token_type_embeddings = new
+    model.config.type_vocab_size = len(TAGS)
+    model.config.rule_features = True
+    if hasattr(model.bert.embeddings, "token_type_ids"):
+        model.bert.embeddings.register_buffer(
+            "token_type_ids", torch.zeros_like(model.bert.embeddings.token_type_ids), persistent=False)
 
 
 def allowed_set_loss(logits, allowed, mask):
@@ -87,18 +107,20 @@ def _collate(rows: list[dict], pad_id: int):
     width = max(len(r["input_ids"]) for r in rows)
     n = len(rows)
     ids = torch.full((n, width), pad_id, dtype=torch.long)
+    types = torch.zeros((n, width), dtype=torch.long)
     attn = torch.zeros((n, width), dtype=torch.long)
     allowed = torch.zeros((n, width, len(TAGS)), dtype=torch.bool)
     loss_mask = torch.zeros((n, width), dtype=torch.bool)
     for k, r in enumerate(rows):
         L = len(r["input_ids"])
         ids[k, :L] = torch.tensor(r["input_ids"])
+        types[k, :L] = torch.tensor(r["token_type_ids"])
         attn[k, :L] = 1
         a = torch.tensor(r["allowed"], dtype=torch.bool)
         allowed[k, 1:1 + len(a)] = a
         loss_mask[k, 1:1 + len(a)] = True
     allowed[~loss_mask] = True  # CLS/SEP/pad: any tag, and masked out of the loss anyway
-    return ids, attn, allowed, loss_mask
+    return ids, types, attn, allowed, loss_mask
 
 
 def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None, *, log=print,
@@ -146,9 +168,12 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     for epoch in range(cfg.epochs):
         running, n = 0.0, 0
         for batch_idx in _batches(dataset, cfg.batch_size, rng):
-            ids, attn, allowed, mask = _collate([dataset[i] for i in batch_idx], pad_id)
+            ids, types, attn, allowed, mask = _collate([dataset[i] for i in batch_idx], pad_id)
+            if not cfg.rule_features:
+                types.zero_()
             with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
-                logits = model(input_ids=ids.to(device), attention_mask=attn.to(device)).logits
+                logits = model(input_ids=ids.to(device), token_type_ids=types.to(device),
+                               attention_mask=attn.to(device)).logits
             loss = allowed_set_loss(logits, allowed.to(device), mask.to(device))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

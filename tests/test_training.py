@@ -1,0 +1,80 @@
+"""Training end to end on CPU with a tiny, randomly initialised BERT (no download)."""
+import json
+import random
+
+import pytest
+
+from model.evaluate import evaluate
+from model.gold import GoldDoc, GoldEntity
+from training.config import TrainConfig
+from training.crossval import model_predictions
+from training.train import allowed_set_loss, train
+
+COMPANIES = ["比亚迪", "华为", "小鹏汽车", "瑞声科技", "中芯国际", "宁德时代"]
+PARKS = ["肇庆高新区", "坪山高新区", "晋江经济开发区", "增城开发区"]
+
+
+def synthetic_doc(i: int, rng: random.Random) -> GoldDoc:
+    text, ents = "", []
+    for _ in range(6):
+        c, p, n = rng.choice(COMPANIES), rng.choice(PARKS), rng.randint(2, 99)
+        parts = [(c, "company"), ("在", None), (p, "park"), ("投资", None), (f"{n}亿元", "amount"), ("。", None)]
+        for piece, label in parts:
+            if label:
+                ents.append(GoldEntity(len(text), len(text) + len(piece), label))
+            text += piece
+    return GoldDoc(f"s{i}", text, ents)
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    from transformers import BertConfig, BertModel
+
+    d = tmp_path_factory.mktemp("tiny-bert")
+    chars = sorted(set("".join(COMPANIES + PARKS) + "在投资亿元。0123456789"))
+    vocab = ["<s>", "<pad>", "</s>", "<unk>", "<mask>", "▁"] + chars
+    (d / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=128, pad_token_id=1)
+    BertModel(cfg, add_pooling_layer=False).save_pretrained(d)
+    return d
+
+
+def test_tiny_model_learns_and_predicts_valid_spans(tiny_base, tmp_path):
+    rng = random.Random(0)
+    train_docs = [synthetic_doc(i, rng) for i in range(12)]
+    test_docs = [synthetic_doc(100 + i, rng) for i in range(3)]
+    cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=12,
+                      batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, seed=1, use_corpus=False)
+    lines = []
+    model = train(cfg, train_docs, tmp_path / "out", log=lines.append)
+    epochs = [json.loads(x) for x in lines if '"epoch"' in x]
+    assert epochs[-1]["loss"] < 0.5 * epochs[0]["loss"]
+    vocab = {w: i for i, w in enumerate((tiny_base / "vocab.txt").read_text(encoding="utf-8").splitlines())}
+    preds = model_predictions(model, vocab, test_docs)
+    for d in test_docs:
+        for s, e, label in preds[d.id]:
+            assert 0 <= s < e <= len(d.text)
+    result = evaluate("tiny", test_docs, preds)
+    assert result.micro().f1 >= 0.5, result.micro().as_dict()
+    # the saved folder is a loadable model for predict(): weights, vocab, config, training info
+    saved = tmp_path / "out"
+    assert {"config.json", "model.safetensors", "vocab.txt", "training_info.json"} <= {p.name for p in saved.iterdir()}
+    from model.neural import Recognizer
+
+    rec = Recognizer(saved)
+    spans = rec.predict_spans([test_docs[0].text])[0]
+    assert all(0 <= s < e <= len(test_docs[0].text) for s, e, *_ in spans)
+
+
+def test_allowed_set_loss_is_cross_entropy_for_single_tags():
+    import torch
+
+    logits = torch.randn(2, 5, 11)
+    target = torch.randint(0, 11, (2, 5))
+    allowed = torch.nn.functional.one_hot(target, 11).bool()
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    expected = torch.nn.functional.cross_entropy(logits.reshape(-1, 11), target.reshape(-1))
+    assert allowed_set_loss(logits, allowed, mask).item() == pytest.approx(expected.item(), rel=1e-5)
+    # allowing every tag costs nothing
+    assert allowed_set_loss(logits, torch.ones_like(allowed), mask).item() == pytest.approx(0.0, abs=1e-6)

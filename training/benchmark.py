@@ -1,0 +1,78 @@
+"""Speed and memory of the engines on this machine (a script that prints figures, not a test).
+
+    python -m training.benchmark [--engines rules,model] [--repeat 5]
+
+Measures, per engine, the latency of one ~2,000-character report (the first
+2,000 characters of seed 001, after a warm-up call that also pays the lazy
+model load), characters per second over all five seeds, and the peak
+resident memory of a fresh process running that engine alone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(engine: str, repeat: int) -> dict:
+    import torch
+
+    from model import predict, predict_many
+
+    torch.set_num_threads(2)
+    seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    report = seeds[1][:2000]
+    t0 = time.perf_counter()
+    predict(report, engine=engine)  # warm-up: lazy loads (jieba dictionary, model weights)
+    first = time.perf_counter() - t0
+    lat = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        predict(report, engine=engine)
+        lat.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    predict_many(seeds, engine=engine)
+    total = time.perf_counter() - t
+    chars = sum(len(s) for s in seeds)
+    return {
+        "engine": engine,
+        "first_call_s": round(first, 3),
+        "latency_2000_chars_s": {"median": round(statistics.median(lat), 4), "min": round(min(lat), 4)},
+        "chars_per_s": round(chars / total),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--engines", default="rules,model")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one, args.repeat)))
+        return 0
+    rows = []
+    for engine in args.engines.split(","):
+        # a fresh process per engine, so peak memory is that engine's alone
+        out = subprocess.run([sys.executable, "-m", "training.benchmark", "--one", engine, "--repeat", str(args.repeat)],
+                             capture_output=True, text=True, cwd=ROOT, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"{'engine':<8}{'first call s':>14}{'2k-char latency s':>20}{'chars/s':>10}{'peak RSS MB':>13}")
+    for r in rows:
+        print(f"{r['engine']:<8}{r['first_call_s']:>14}{r['latency_2000_chars_s']['median']:>20}"
+              f"{r['chars_per_s']:>10}{r['peak_rss_mb']:>13}")
+    print(json.dumps(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
