@@ -78,3 +78,20 @@ def test_allowed_set_loss_is_cross_entropy_for_single_tags():
     assert allowed_set_loss(logits, allowed, mask).item() == pytest.approx(expected.item(), rel=1e-5)
     # allowing every tag costs nothing
     assert allowed_set_loss(logits, torch.ones_like(allowed), mask).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_mention_replacement_keeps_spans_valid_and_draws_from_training_docs():
+    from model.validate import check_doc
+    from training.augment import mention_pool, mention_replaced_docs
+
+    rng = random.Random(3)
+    docs = [synthetic_doc(i, rng) for i in range(6)]
+    out = mention_replaced_docs(docs, 1.0, seed=2, p_replace=1.0)
+    assert len(out) == 6
+    pool = mention_pool(docs)
+    for d in out:
+        assert check_doc(d.id, d.text, [{"start": e.start, "end": e.end, "label": e.label} for e in d.entities],
+                         has_surface=False) == []
+        for e in d.entities:
+            if e.label in ("company", "park"):
+                assert d.text[e.start:e.end] in pool[e.label]

@@ -124,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--curve", default="0.25,0.5,0.75", help="training shares for the learning curve ('' = none)")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=CONFIG",
                     help="also score another config on the same folds (repeatable)")
+    ap.add_argument("--reuse-predictions", type=Path, default=None,
+                    help="cv_predictions.jsonl of an earlier run of the same config and folds (skip retraining it)")
     ap.add_argument("--base-model", default=None)
     ap.add_argument("--corpus-dir", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -144,7 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{scheme}: " + json.dumps([sorted(test) for _, test in folds]))
     t0 = time.time()
     preds = {"rules": predictions_for("rules", docs)}
-    preds["model"] = run_folds(cfg, docs, folds, log=log)
+    if args.reuse_predictions:
+        # the main config's fold predictions from an earlier run on the same folds
+        rows = [json.loads(x) for x in args.reuse_predictions.read_text(encoding="utf-8").splitlines() if x.strip()]
+        preds["model"] = {r["id"]: [tuple(s) for s in r["model"]] for r in rows}
+        log(f"reusing model fold predictions from {args.reuse_predictions}")
+    else:
+        preds["model"] = run_folds(cfg, docs, folds, log=log)
     results = [evaluate(name, docs, preds[name]) for name in ("rules", "model")]
     extra = []
     variant_rows = [("model (this config)", results[1])]
@@ -153,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         vcfg = TrainConfig.from_file(path, base_model=args.base_model)
         vpreds = run_folds(vcfg, docs, folds, log=log)
         variant_rows.append((name, evaluate(name, docs, vpreds)))
+        (args.out / "variants.md").write_text(variants_section(variant_rows), encoding="utf-8")
     if len(variant_rows) > 1:
         extra.append(variants_section(variant_rows))
     fractions = [float(x) for x in args.curve.split(",") if x.strip()]

@@ -146,8 +146,10 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         examples += cluener_examples(default_corpus_dir(), cfg.cluener_sentences, vocab, cfg.seed)
     dataset = to_dataset(examples)
     model = build_model(cfg).to(device)
-    head = [p for n, p in model.named_parameters() if n.startswith("classifier")]
-    body = [p for n, p in model.named_parameters() if not n.startswith("classifier")]
+    # new parameters (the tag head, the rule-feature rows) learn faster than the pretrained body
+    fresh = ("classifier", "bert.embeddings.token_type_embeddings")
+    head = [p for n, p in model.named_parameters() if n.startswith(fresh)]
+    body = [p for n, p in model.named_parameters() if not n.startswith(fresh)]
     opt = torch.optim.AdamW([
         {"params": body, "lr": cfg.learning_rate},
         {"params": head, "lr": cfg.head_learning_rate},
