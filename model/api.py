@@ -36,12 +36,18 @@ ENGINES: dict[str, Engine] = {"rules": _rules_engine, "model": _model_engine}
 def default_engine() -> str:
     """The engine ``predict`` uses when none is named.
 
-    The shipped model is the default because its cross-validated micro-F1 beats
-    the rules (see the README); without shipped weights the rules serve.
+    The shipped model is the default only where its cross-validated strict
+    micro-F1, recorded beside its weights by ``training.ship``, beats the
+    rules'; otherwise (or without shipped weights) the rules serve.
     """
-    from .neural import shipped_model_available
+    from .neural import model_card, shipped_model_available
 
-    return "model" if shipped_model_available() else "rules"
+    if not shipped_model_available():
+        return "rules"
+    cv = model_card().get("crossval", {})
+    model_f1 = cv.get("model", {}).get("micro", 0.0)
+    rules_f1 = cv.get("rules", {}).get("micro", 1.0)
+    return "model" if model_f1 > rules_f1 else "rules"
 
 
 def check_text(text: object) -> str:

@@ -74,14 +74,23 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
-def validate_seeds(path: Path = SEEDS_JSONL, seeds_dir: Path = PROJECT_ROOT / "seeds") -> list[Problem]:
-    problems: list[Problem] = []
+def _unique_docs(path: Path, problems: list[Problem]) -> tuple[list[tuple[str, dict]], set[str]]:
+    """(doc id, record) per line, reporting repeated ids into ``problems``."""
     seen: set[str] = set()
+    out = []
     for n, d in _read_jsonl(path):
         doc_id = d.get("id", f"line{n}")
         if doc_id in seen:
             problems.append(Problem(doc_id, None, "duplicate-doc", f"{path.name}:{n} repeats document {doc_id}"))
         seen.add(doc_id)
+        out.append((doc_id, d))
+    return out, seen
+
+
+def validate_seeds(path: Path = SEEDS_JSONL, seeds_dir: Path = PROJECT_ROOT / "seeds") -> list[Problem]:
+    problems: list[Problem] = []
+    docs, seen = _unique_docs(path, problems)
+    for doc_id, d in docs:
         source = PROJECT_ROOT / d.get("source", "")
         if not source.is_file():
             problems.append(Problem(doc_id, None, "source", f"source file {d.get('source')!r} not found"))
@@ -100,12 +109,8 @@ def validate_corpus(path: Path = CORPUS_JSONL, corpus_dir: Path | None = None) -
     if not texts.is_dir():
         raise CorpusMissing(f"corpus texts not found under {texts}")
     problems: list[Problem] = []
-    seen: set[str] = set()
-    for n, d in _read_jsonl(path):
-        doc_id = d.get("id", f"line{n}")
-        if doc_id in seen:
-            problems.append(Problem(doc_id, None, "duplicate-doc", f"{path.name}:{n} repeats document {doc_id}"))
-        seen.add(doc_id)
+    docs, seen = _unique_docs(path, problems)
+    for doc_id, d in docs:
         f = texts / f"{doc_id}.txt"
         if not f.is_file():
             problems.append(Problem(doc_id, None, "source", f"{f} not found"))
