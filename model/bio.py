@@ -48,3 +48,36 @@ def tags_to_spans(tags: Sequence[str]) -> list[Span]:
 def repair_tags(tags: Sequence[str]) -> list[str]:
     """The valid IOB2 sequence with the same decoded spans as ``tags``."""
     return spans_to_tags(len(tags), tags_to_spans(tags))
+
+
+def doc_to_conll(doc_id: str, text: str, spans: Iterable[Span]) -> str:
+    """One document as CoNLL-style lines: ``character<TAB>tag``, a ``# id = …`` header,
+    a blank line after. Whitespace characters are written escaped (\\s, \\n, \\t) so
+    every character keeps its line and the round trip is exact."""
+    tags = spans_to_tags(len(text), spans)
+    lines = [f"# id = {doc_id}"]
+    for ch, tag in zip(text, tags):
+        lines.append(f"{_ESCAPE.get(ch, ch)}\t{tag}")
+    return "\n".join(lines) + "\n\n"
+
+
+def conll_to_docs(conll: str) -> list[tuple[str, str, list[Span]]]:
+    """Inverse of :func:`doc_to_conll`: (id, text, spans) per document."""
+    docs = []
+    for block in conll.split("\n\n"):
+        lines = [x for x in block.split("\n") if x]
+        if not lines:
+            continue
+        if not lines[0].startswith("# id = "):
+            raise ValueError(f"a document block must start with '# id = ...', got {lines[0]!r}")
+        chars, tags = [], []
+        for line in lines[1:]:
+            ch, _, tag = line.rpartition("\t")
+            chars.append(_UNESCAPE.get(ch, ch))
+            tags.append(tag)
+        docs.append((lines[0][len("# id = "):], "".join(chars), tags_to_spans(tags)))
+    return docs
+
+
+_ESCAPE = {" ": "\\s", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\u3000": "\\u3000", "\\": "\\\\"}
+_UNESCAPE = {v: k for k, v in _ESCAPE.items()}

@@ -86,6 +86,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return main(args.rest)
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    """Span JSONL (seeds format, text inline) <-> character-level CoNLL BIO."""
+    from .bio import conll_to_docs, doc_to_conll
+
+    data = Path(args.file).read_text(encoding="utf-8")
+    if args.to == "conll":
+        for line in data.splitlines():
+            if line.strip():
+                d = json.loads(line)
+                if "text" not in d:
+                    raise SystemExit("zhaoshang-ner: standoff records carry no text; convert seeds-style JSONL only")
+                spans = [(e["start"], e["end"], e["label"]) for e in d["entities"]]
+                sys.stdout.write(doc_to_conll(d["id"], d["text"], spans))
+    else:
+        for doc_id, text, spans in conll_to_docs(data):
+            ents = [{"start": s, "end": e, "label": lab, "text": text[s:e]} for s, e, lab in spans]
+            print(json.dumps({"id": doc_id, "text": text, "entities": ents}, ensure_ascii=False))
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from .gold import load_all
     from .stats import gold_stats_markdown
@@ -121,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check the gold annotation files")
     v.add_argument("rest", nargs=argparse.REMAINDER)
     v.set_defaults(func=cmd_validate)
+    c = sub.add_parser("convert", help="span JSONL <-> character-level BIO (CoNLL-style), lossless")
+    c.add_argument("file")
+    c.add_argument("--to", choices=["conll", "jsonl"], required=True)
+    c.set_defaults(func=cmd_convert)
     st = sub.add_parser("stats", help="counts of the gold annotations (Markdown)")
     st.add_argument("--corpus-dir", type=Path, default=None)
     st.add_argument("--agreement", type=Path, default=None,

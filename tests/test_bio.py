@@ -51,3 +51,22 @@ def test_overlap_and_bad_spans_are_errors():
         spans_to_tags(3, [(2, 5, "park")])
     with pytest.raises(ValueError, match="unknown label"):
         spans_to_tags(3, [(0, 1, "person")])
+
+
+def test_gold_jsonl_to_conll_and_back_is_lossless():
+    from model.bio import conll_to_docs, doc_to_conll
+    from model.gold import load_seeds
+
+    docs = load_seeds()
+    conll = "".join(doc_to_conll(d.id, d.text, d.spans()) for d in docs)
+    back = conll_to_docs(conll)
+    assert [(d.id, d.text, sorted(d.spans())) for d in docs] == back
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.sampled_from(list("甲乙丙 \n\t\\\u3000ab1")), max_size=30))
+def test_conll_round_trip_keeps_every_character(text):
+    from model.bio import conll_to_docs, doc_to_conll
+
+    spans = [(0, 1, "park")] if text and not text[0].isspace() else []
+    assert conll_to_docs(doc_to_conll("x", text, spans)) == [("x", text, spans)]

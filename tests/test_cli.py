@@ -45,3 +45,16 @@ def test_evaluate_writes_report(tmp_path, capsys):
 def test_validate_command(capsys):
     assert main(["validate"]) == 0
     assert "0 problem(s)" in capsys.readouterr().out
+
+
+def test_convert_round_trip(tmp_path, capsys):
+    from model.gold import SEEDS_JSONL
+
+    assert main(["convert", str(SEEDS_JSONL), "--to", "conll"]) == 0
+    conll = capsys.readouterr().out
+    f = tmp_path / "seeds.conll"
+    f.write_text(conll, encoding="utf-8")
+    assert main(["convert", str(f), "--to", "jsonl"]) == 0
+    back = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    orig = [json.loads(x) for x in SEEDS_JSONL.read_text(encoding="utf-8").splitlines()]
+    assert [(b["id"], b["text"], b["entities"]) for b in back] == [(o["id"], o["text"], o["entities"]) for o in orig]
