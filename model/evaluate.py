@@ -131,11 +131,13 @@ def _distinct_prf(gold: set[tuple[str, str]], pred: set[tuple[str, str]]) -> dic
 
 def context(text: str, start: int, end: int, width: int, cap: int | None) -> str:
     """The span in brackets with ``width`` characters either side (at most ``cap`` in all)."""
-    left, right = text[max(0, start - width):start], text[end:end + width]
+    left, right, inside = text[max(0, start - width):start], text[end:end + width], text[start:end]
     if cap is not None:
-        room = max(0, cap - (end - start))
+        if len(inside) > cap:  # never quote more than ``cap`` characters of a text that may not be copied
+            inside = inside[: cap - 1] + "…"
+        room = max(0, cap - len(inside))
         left, right = left[len(left) - room // 2:] if room // 2 else "", right[: room - room // 2]
-    return (left + "[" + text[start:end] + "]" + right).replace("\n", " ")
+    return (left + "[" + inside + "]" + right).replace("\n", " ")
 
 
 def classify_errors(doc: GoldDoc, pred: Sequence[Span], *, cap: int | None = None) -> list[Error]:

@@ -73,3 +73,10 @@ def test_corpus_contexts_are_capped():
     doc.family = "news"
     r = evaluate("x", [doc], {"d": []}, corpus_context_cap=8)
     assert all(len(e.context) <= 8 + 2 for e in r.errors)
+
+
+def test_long_corpus_entities_are_truncated_in_contexts():
+    text = "甲" * 10 + "Example Widget Holdings Of Somewhere Limited" + "乙" * 10
+    doc = GoldDoc("c", text, [GoldEntity(10, 54, "company")], family="news")
+    r = evaluate("x", [doc], {"c": []}, corpus_context_cap=20)
+    assert len(r.errors[0].context) <= 22
