@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also score another config on the same folds (repeatable)")
     ap.add_argument("--reuse-predictions", type=Path, default=None,
                     help="cv_predictions.jsonl of an earlier run of the same config and folds (skip retraining it)")
+    ap.add_argument("--curve-from", type=Path, default=None,
+                    help="learning_curve.json of an earlier run (re-render the report without retraining)")
     ap.add_argument("--base-model", default=None)
     ap.add_argument("--corpus-dir", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -165,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     if len(variant_rows) > 1:
         extra.append(variants_section(variant_rows))
     fractions = [float(x) for x in args.curve.split(",") if x.strip()]
-    if fractions:
+    if args.curve_from:
+        points = json.loads(args.curve_from.read_text(encoding="utf-8"))
+        extra.append(curve_section(points, results[0].micro().f1, args.out))
+        if args.curve_from.resolve() != (args.out / "learning_curve.json").resolve():
+            (args.out / "learning_curve.json").write_text(json.dumps(points, indent=1), encoding="utf-8")
+    elif fractions:
         points = []
         by_id = {d.id: len(d.text) for d in docs}
         for f in fractions + [1.0]:
