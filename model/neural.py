@@ -47,8 +47,18 @@ class Recognizer:
             if not (path / "config.json").is_file():
                 raise FileNotFoundError(f"no model at {path}: expected config.json, model.safetensors and vocab.txt")
             from transformers import AutoModelForTokenClassification
+            from transformers.utils import logging as hf_logging
 
-            _model = AutoModelForTokenClassification.from_pretrained(path)
+            # keep a library call quiet: no progress bar or load report on the user's terminal
+            verbosity, bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+            hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
+            try:
+                _model = AutoModelForTokenClassification.from_pretrained(path)
+            finally:
+                hf_logging.set_verbosity(verbosity)
+                if bar:
+                    hf_logging.enable_progress_bar()
             _vocab = read_vocab(path)
         self.vocab = _vocab
         self.model = _model.to(self.device).eval()

@@ -184,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     minutes = (time.time() - t0) / 60
     preface = (f"{scheme} over {len(docs)} gold documents ({sum(len(d.text) for d in docs)} characters"
                + (f"; {note}" if note else "") + f"). Model config: `{args.config}` "
-               f"({json.dumps(cfg.to_dict(), ensure_ascii=False)}). Wall time {minutes:.0f} min. "
+               f"({json.dumps(cfg.to_dict(), ensure_ascii=False)}). "
+               + (f"Model fold predictions reused from `{args.reuse_predictions}` (their training log: "
+                  "`crossval_log.jsonl` beside them). " if args.reuse_predictions else f"Wall time {minutes:.0f} min. ")
+               + 
                "Rules are scored on the same documents (they are not trained).")
     write_report(results, args.out, title="Cross-validated evaluation: rules vs model", docs=docs,
                  predictions=preds, preface=preface, extra_sections=extra)
