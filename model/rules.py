@@ -91,9 +91,9 @@ def find_amounts(text: str) -> list[Span]:
         if _is_threshold(text, m.start(), m.end()):
             continue
         spans.append((m.start(), m.end(), "amount"))
-    taken = [(s, e) for s, e, _ in spans]
+    taken = {i for s, e, _ in spans for i in range(s, e)}
     for m in BARE_AMOUNT_RE.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in taken):
+        if any(i in taken for i in range(m.start(), m.end())):
             continue
         window = text[max(0, m.start() - 14): m.start()]
         if not MONEY_CUE.search(window) or _is_threshold(text, m.start(), m.end()):
@@ -114,15 +114,17 @@ def _is_threshold(text: str, start: int, end: int) -> bool:
 
 def find_areas(text: str) -> list[Span]:
     spans: list[Span] = []
+    taken: set[int] = set()
     for rx in (_RANGE_AREA_RE, AREA_RE):
         for m in rx.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e, _ in spans):
+            if any(i in taken for i in range(m.start(), m.end())):
                 continue
             if VOLUME_BEFORE.search(text[max(0, m.start() - 8): m.start()]):
                 continue
             if THRESHOLD_AFTER.match(text[m.end(): m.end() + 4]):
                 continue
             spans.append((m.start(), m.end(), "area"))
+            taken.update(range(m.start(), m.end()))
     return spans
 
 
@@ -174,8 +176,14 @@ def _tokens_before(text: str, end: int, max_chars: int = 16) -> list[tuple[str, 
         start -= 1
     if start == end:
         return []
+    return _posseg(text[start:end])
+
+
+@lru_cache(maxsize=65536)
+def _posseg(segment: str) -> list[tuple[str, str]]:
+    """jieba POS tags of a short name-like run; cached, since reports repeat their names."""
     _, pos = _tokenizer()
-    return [(p.word, p.flag) for p in pos.cut(text[start:end], HMM=True)]
+    return [(p.word, p.flag) for p in pos.cut(segment, HMM=True)]
 
 
 def _left_extend(tokens: list[tuple[str, str]], max_tokens: int) -> str:
@@ -309,13 +317,15 @@ def find_industries(text: str) -> list[Span]:
             continue
         spans.append((m.start(), m.end(), "industry"))
     strong = [sp for sp in spans if text[sp[0]:sp[1]] not in weak]
+    strong_ends = {e for _, e, _ in strong}
+    strong_starts = {s for s, _, _ in strong}
     keep = []
     for s, e, lab in spans:
         if text[s:e] in weak:
             framed = SECTOR_TAIL.match(text[e:e + 4])
             # an enumeration item next to a strong sector: 生物医药、化工、建材等
-            listed = any((e2 == s - 1 or s2 == e + 1) and text[min(e, e2):max(s, s2)] in "、和及与"
-                         for s2, e2, _ in strong)
+            listed = (s - 1 in strong_ends and text[s - 1] in "、和及与") or (
+                e + 1 in strong_starts and text[e] in "、和及与")
             if not (framed or listed):
                 continue
         keep.append((s, e, lab))
