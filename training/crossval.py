@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         vpreds = run_folds(vcfg, docs, folds, log=log)
         variant_rows.append((name, evaluate(name, docs, vpreds)))
         (args.out / "variants.md").write_text(variants_section(variant_rows), encoding="utf-8")
+        with open(args.out / f"cv_predictions_{name}.jsonl", "w", encoding="utf-8") as fh:
+            for d in docs:
+                fh.write(json.dumps({"id": d.id, "model": vpreds[d.id]}) + "\n")
     if len(variant_rows) > 1:
         extra.append(variants_section(variant_rows))
     fractions = [float(x) for x in args.curve.split(",") if x.strip()]

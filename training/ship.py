@@ -36,11 +36,25 @@ def crossval_summary(report_dir: Path) -> dict:
     return out
 
 
+def variant_scores(variants_md: Path, name: str) -> dict[str, float]:
+    """Strict F1 per label of one variant row of a cross-validation variants table."""
+    lines = [x for x in variants_md.read_text(encoding="utf-8").splitlines() if x.startswith("|")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    for line in lines[2:]:
+        cells = [c.strip().strip("*") for c in line.strip("|").split("|")]
+        if cells[0] == name:
+            return {h: round(float(v) / 100, 4) for h, v in zip(header[1:], cells[1:])}
+    raise ValueError(f"no variant {name!r} in {variants_md}")
+
+
 def model_card(info: dict, cv: dict, agreement: str) -> str:
     cfg = info["config"]
-    rows = ["| label | model F1 | rules F1 |", "|---|---|---|"]
+    base = cv.get("base_config_model")
+    rows = ["| label | model F1 | rules F1 |" + (" model without CLUENER F1 |" if base else ""),
+            "|---|---|---|" + ("---|" if base else "")]
     for label in list(LABELS) + ["micro"]:
-        rows.append(f"| {label} | {100 * cv['model'][label]:.1f} | {100 * cv['rules'][label]:.1f} |")
+        rows.append(f"| {label} | {100 * cv['model'][label]:.1f} | {100 * cv['rules'][label]:.1f} |"
+                    + (f" {100 * base[label]:.1f} |" if base else ""))
     default = "model" if cv["model"]["micro"] > cv["rules"]["micro"] else "rules"
     return f"""# zhaoshang-ner token classifier
 
@@ -61,11 +75,12 @@ each character is fed as its token-type id (a learned feature).
 annotated corpus reports (`annotations/`).
 
 ## Training
-`python -m training.train --config training/configs/final.json --out runs/final`
+`python -m training.train --config {info.get('config_file', 'training/configs/final.json')} --out runs/final`
 ({json.dumps(cfg)}), {info.get('seconds')} s on the machine that trained it.
 
 ## Cross-validated scores (strict entity F1, grouped 5-fold by source)
-Produced by `python -m training.crossval --config training/configs/final.json --out reports/crossval`.
+Produced by `python -m training.crossval --config training/configs/final.json --out reports/crossval`
+{('(base config, per label and per family) and, for the shipped config, its row `' + cv['model_variant'] + '` of the variants table (`--variant` on the same folds)') if cv.get('model_variant') else ''}.
 
 {chr(10).join(rows)}
 
@@ -92,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crossval", type=Path, required=True)
     ap.add_argument("--agreement", type=Path, default=Path("annotations/iaa/second_annotator.jsonl"))
     ap.add_argument("--out", type=Path, default=SHIPPED_MODEL_DIR)
+    ap.add_argument("--config-file", default="training/configs/final.json", help="the config the model was trained with")
+    ap.add_argument("--variant", default=None, metavar="VARIANTS_MD:NAME",
+                    help="the shipped config is a variant row of a cross-validation variants table")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in FILES:
@@ -99,7 +117,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copy(args.model / name, args.out / name)
     info = json.loads((args.model / "training_info.json").read_text(encoding="utf-8"))
     cv = crossval_summary(args.crossval)
+    if args.variant:
+        # the shipped config was scored as a variant on the same folds as the report's base config
+        md, name = args.variant.rsplit(":", 1)
+        cv["base_config_model"] = cv["model"]
+        cv["model"] = variant_scores(Path(md), name)
+        cv["model_variant"] = args.variant
     info["crossval"] = cv
+    info["config_file"] = args.config_file
     (args.out / "training_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
     from model.gold import load_all
     from model.stats import agreement_markdown
