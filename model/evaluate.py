@@ -8,7 +8,7 @@ classified as missed, spurious, wrong boundary or wrong label.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -196,7 +196,3 @@ def evaluate(engine: str, docs: Sequence[GoldDoc], predictions: Mapping[str, Seq
         errors += classify_errors(doc, pred, cap=None if doc.family == "seeds" else corpus_context_cap)
     report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
     return EngineResult(engine, strict, overlap, record, per_doc, dict(per_family), errors, report)
-
-
-def error_summary(result: EngineResult) -> Counter:
-    return Counter((e.kind, (e.gold or e.pred)[2]) for e in result.errors)

@@ -31,8 +31,6 @@ class TrainConfig:
         "help": "feed the rule baseline's tag of each character as the token-type id (a learned feature)"})
     cluener_sentences: int = field(default=0, metadata={
         "help": "CLUENER sentences added with only the company label supervised (0 = none)"})
-    noisy_copies: float = field(default=0.0, metadata={
-        "help": "fraction of simplified training docs added again as traditional + glued-pinyin copies"})
     mention_replacement: float = field(default=0.0, metadata={
         "help": "fraction of training docs added again with lexicon mentions swapped in"})
     train_fraction: float = field(default=1.0, metadata={"help": "share of training documents used (learning curve)"})

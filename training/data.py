@@ -78,7 +78,7 @@ def doc_examples(docs: Sequence[GoldDoc], vocab: dict[str, int], max_chars: int,
     return out
 
 
-def cluener_examples(corpus_dir: Path, n: int, vocab: dict[str, int], seed: int) -> list[dict]:
+def cluener_examples(corpus_dir: Path, n: int, vocab: dict[str, int], seed: int, max_chars: int) -> list[dict]:
     """``n`` CLUENER sentences (company spans only supervised), half of them with a company."""
     path = Path(corpus_dir) / "cluener" / "train.json"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -96,7 +96,7 @@ def cluener_examples(corpus_dir: Path, n: int, vocab: dict[str, int], seed: int)
                 spans.append((s, e_inclusive + 1))
         norm = normalize(text)
         mapped = [m for m in (norm.from_original(s, e) for s, e in spans) if m]
-        out += window_examples(norm.text, company_only_targets(len(norm.text), mapped), vocab, 128, 128, "cluener")
+        out += window_examples(norm.text, company_only_targets(len(norm.text), mapped), vocab, max_chars, max_chars, "cluener")
     return out
 
 

@@ -143,7 +143,7 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         examples += doc_examples(mention_replaced_docs(docs, cfg.mention_replacement, cfg.seed), vocab,
                                  cfg.max_chars, cfg.stride)
     if cfg.cluener_sentences > 0:
-        examples += cluener_examples(default_corpus_dir(), cfg.cluener_sentences, vocab, cfg.seed)
+        examples += cluener_examples(default_corpus_dir(), cfg.cluener_sentences, vocab, cfg.seed, cfg.max_chars)
     dataset = to_dataset(examples)
     model = build_model(cfg).to(device)
     # new parameters (the tag head, the rule-feature rows) learn faster than the pretrained body
