@@ -23,6 +23,9 @@ SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights"
 
 ScoredSpan = tuple[int, int, str, float]
 
+#: Window length for checkpoints that do not record theirs (``config.window_chars``).
+DEFAULT_WINDOW_CHARS = 128
+
 
 def shipped_model_available(path: Path = SHIPPED_MODEL_DIR) -> bool:
     return (path / "config.json").is_file() and (path / "model.safetensors").is_file()
@@ -36,7 +39,7 @@ def read_vocab(path: Path) -> dict[str, int]:
 class Recognizer:
     """A token-classification checkpoint (HF format, one token per character)."""
 
-    def __init__(self, path: str | Path, *, max_chars: int = 254, stride: int = 192,
+    def __init__(self, path: str | Path, *, max_chars: int | None = None, stride: int | None = None,
                  batch_size: int = 16, device: str | None = None, _model=None, _vocab=None) -> None:
         import torch
 
@@ -67,7 +70,11 @@ class Recognizer:
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         if [id2label[i] for i in range(len(id2label))] != list(TAGS):
             raise ValueError(f"{path}: the model's labels {list(id2label.values())} are not this package's tags {TAGS}")
-        self.max_chars, self.stride, self.batch_size = max_chars, stride, batch_size
+        # Windows no longer than the training windows: positions the fine-tuning never
+        # saw truncate entities (measured in the model card). Half-window overlap.
+        self.max_chars = max_chars or int(getattr(self.model.config, "window_chars", DEFAULT_WINDOW_CHARS))
+        self.stride = stride or max(1, self.max_chars // 2)
+        self.batch_size = batch_size
         self._lock = threading.Lock()
 
     @classmethod

@@ -65,6 +65,9 @@ def test_tiny_model_learns_and_predicts_valid_spans(tiny_base, tmp_path):
     rec = Recognizer(saved)
     spans = rec.predict_spans([test_docs[0].text])[0]
     assert all(0 <= s < e <= len(test_docs[0].text) for s, e, *_ in spans)
+    # inference windows are the training windows (longer ones reach positions fine-tuning never saw)
+    assert (rec.max_chars, rec.stride) == (64, 32)
+    assert Recognizer(saved, max_chars=40, stride=10).max_chars == 40
 
 
 def test_allowed_set_loss_is_cross_entropy_for_single_tags():

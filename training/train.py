@@ -52,6 +52,8 @@ def build_model(cfg: TrainConfig):
     model = AutoModelForTokenClassification.from_pretrained(base, config=config)
     if cfg.rule_features:
         add_rule_features(model)
+    # inference windows must match the training windows (model.neural.Recognizer reads this)
+    model.config.window_chars = cfg.max_chars
     return model
 
 
