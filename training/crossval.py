@@ -63,7 +63,8 @@ def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> 
     return out
 
 
-def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction: float = 1.0) -> dict[str, list[Span]]:
+def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction: float = 1.0,
+              keep_dir: Path | None = None) -> dict[str, list[Span]]:
     from model.neural import read_vocab
 
     from .train import train
@@ -74,7 +75,8 @@ def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction
     cfg = TrainConfig(**{**cfg.to_dict(), "train_fraction": fraction})
     for i, (train_ids, test_ids) in enumerate(folds):
         t0 = time.time()
-        model = train(cfg, [by_id[x] for x in train_ids], log=lambda line: log(f"fold {i} f={fraction}: {line}"))
+        model = train(cfg, [by_id[x] for x in train_ids], keep_dir / f"fold{i}" if keep_dir else None,
+                      log=lambda line: log(f"fold {i} f={fraction}: {line}"))
         preds.update(model_predictions(model, vocab, [by_id[x] for x in test_ids]))
         log(f"fold {i} f={fraction}: {len(train_ids)} train / {len(test_ids)} test docs, {time.time() - t0:.0f}s")
     return preds
@@ -128,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="cv_predictions.jsonl of an earlier run of the same config and folds (skip retraining it)")
     ap.add_argument("--curve-from", type=Path, default=None,
                     help="learning_curve.json of an earlier run (re-render the report without retraining)")
+    ap.add_argument("--keep-models", type=Path, default=None,
+                    help="save each fold's model of the main config here (to score inference settings later)")
     ap.add_argument("--base-model", default=None)
     ap.add_argument("--corpus-dir", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -138,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}", file=sys.stderr)
     folds, scheme = make_folds(docs, corpus_dir, args.folds)
     args.out.mkdir(parents=True, exist_ok=True)
+    # the exact command, so the model card and README can quote what produced these figures
+    (args.out / "command.txt").write_text(
+        " ".join(["python -m training.crossval", *(argv if argv is not None else sys.argv[1:])]) + "\n", encoding="utf-8")
     logf = open(args.out / "crossval_log.jsonl", "w", encoding="utf-8")
 
     def log(line: str) -> None:
@@ -154,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         preds["model"] = {r["id"]: [tuple(s) for s in r["model"]] for r in rows}
         log(f"reusing model fold predictions from {args.reuse_predictions}")
     else:
-        preds["model"] = run_folds(cfg, docs, folds, log=log)
+        preds["model"] = run_folds(cfg, docs, folds, log=log, keep_dir=args.keep_models)
     results = [evaluate(name, docs, preds[name]) for name in ("rules", "model")]
     extra = []
     variant_rows = [("model (this config)", results[1])]

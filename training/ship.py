@@ -30,6 +30,9 @@ def crossval_summary(report_dir: Path) -> dict:
         out[engine] = {label: round(s[label]["f1"], 4) for label in LABELS}
         out[engine]["micro"] = round(s["micro"]["f1"], 4)
         out[engine]["overlap_micro"] = round(scores[engine]["overlap"]["micro"]["f1"], 4)
+    command = report_dir / "command.txt"
+    if command.is_file():
+        out["command"] = command.read_text(encoding="utf-8").strip()
     curve = report_dir / "learning_curve.json"
     if curve.is_file():
         out["learning_curve"] = json.loads(curve.read_text(encoding="utf-8"))
@@ -50,7 +53,7 @@ def variant_scores(variants_md: Path, name: str) -> dict[str, float]:
 def model_card(info: dict, cv: dict, agreement: str) -> str:
     cfg = info["config"]
     base = cv.get("base_config_model")
-    rows = ["| label | model F1 | rules F1 |" + (" model without CLUENER F1 |" if base else ""),
+    rows = ["| label | model F1 | rules F1 |" + (f" {cv.get('base_config_name', 'base config')} F1 |" if base else ""),
             "|---|---|---|" + ("---|" if base else "")]
     for label in list(LABELS) + ["micro"]:
         rows.append(f"| {label} | {100 * cv['model'][label]:.1f} | {100 * cv['rules'][label]:.1f} |"
@@ -79,7 +82,7 @@ annotated corpus reports (`annotations/`).
 ({json.dumps(cfg)}), {info.get('seconds')} s on the machine that trained it.
 
 ## Cross-validated scores (strict entity F1, grouped 5-fold by source)
-Produced by `python -m training.crossval --config training/configs/final.json --out reports/crossval`
+Produced by `{cv.get('command', 'python -m training.crossval --config training/configs/final.json --out reports/crossval')}`
 {('(base config, per label and per family) and, for the shipped config, its row `' + cv['model_variant'] + '` of the variants table (`--variant` on the same folds)') if cv.get('model_variant') else ''}.
 
 {chr(10).join(rows)}
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config-file", default="training/configs/final.json", help="the config the model was trained with")
     ap.add_argument("--variant", default=None, metavar="VARIANTS_MD:NAME",
                     help="the shipped config is a variant row of a cross-validation variants table")
+    ap.add_argument("--base-name", default="model without the variant",
+                    help="column title for the report's base config when --variant is given")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in FILES:
@@ -123,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         cv["base_config_model"] = cv["model"]
         cv["model"] = variant_scores(Path(md), name)
         cv["model_variant"] = args.variant
+        cv["base_config_name"] = args.base_name
     info["crossval"] = cv
     info["config_file"] = args.config_file
     (args.out / "training_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
