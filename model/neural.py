@@ -71,9 +71,10 @@ class Recognizer:
         if [id2label[i] for i in range(len(id2label))] != list(TAGS):
             raise ValueError(f"{path}: the model's labels {list(id2label.values())} are not this package's tags {TAGS}")
         # Windows no longer than the training windows: positions the fine-tuning never
-        # saw truncate entities (measured in the model card). Half-window overlap.
+        # saw truncate entities. Each character is averaged over about four windows.
+        # Both measured on held-out folds: python -m training.window_check
         self.max_chars = max_chars or int(getattr(self.model.config, "window_chars", DEFAULT_WINDOW_CHARS))
-        self.stride = stride or max(1, self.max_chars // 2)
+        self.stride = stride or max(1, self.max_chars // 4)
         self.batch_size = batch_size
         self._lock = threading.Lock()
 

@@ -66,7 +66,7 @@ def test_tiny_model_learns_and_predicts_valid_spans(tiny_base, tmp_path):
     spans = rec.predict_spans([test_docs[0].text])[0]
     assert all(0 <= s < e <= len(test_docs[0].text) for s, e, *_ in spans)
     # inference windows are the training windows (longer ones reach positions fine-tuning never saw)
-    assert (rec.max_chars, rec.stride) == (64, 32)
+    assert (rec.max_chars, rec.stride) == (64, 16)
     assert Recognizer(saved, max_chars=40, stride=10).max_chars == 40
 
 

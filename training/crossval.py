@@ -63,6 +63,21 @@ def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> 
     return out
 
 
+def fold_model_predictions(models_dir: Path, docs: Sequence[GoldDoc], folds, **recognizer_kwargs) -> dict[str, list[Span]]:
+    """Held-out predictions of fold models saved by ``--keep-models`` (no training)."""
+    from model.neural import Recognizer
+
+    by_id = {d.id: d for d in docs}
+    preds: dict[str, list[Span]] = {}
+    for i, (_, test_ids) in enumerate(folds):
+        rec = Recognizer(Path(models_dir) / f"fold{i}", **recognizer_kwargs)
+        tests = [by_id[x] for x in test_ids]
+        norms = [normalize(d.text) for d in tests]
+        for d, n, spans in zip(tests, norms, rec.predict_spans([n.text for n in norms])):
+            preds[d.id] = [(*n.to_original(s, e), label) for s, e, label, _ in spans]
+    return preds
+
+
 def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction: float = 1.0,
               keep_dir: Path | None = None) -> dict[str, list[Span]]:
     from model.neural import read_vocab
@@ -132,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="learning_curve.json of an earlier run (re-render the report without retraining)")
     ap.add_argument("--keep-models", type=Path, default=None,
                     help="save each fold's model of the main config here (to score inference settings later)")
+    ap.add_argument("--from-models", type=Path, default=None,
+                    help="fold models saved by an earlier --keep-models run of the same config (predict, do not train)")
     ap.add_argument("--base-model", default=None)
     ap.add_argument("--corpus-dir", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -160,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = [json.loads(x) for x in args.reuse_predictions.read_text(encoding="utf-8").splitlines() if x.strip()]
         preds["model"] = {r["id"]: [tuple(s) for s in r["model"]] for r in rows}
         log(f"reusing model fold predictions from {args.reuse_predictions}")
+    elif args.from_models:
+        preds["model"] = fold_model_predictions(args.from_models, docs, folds)
+        log(f"model fold predictions from the fold models in {args.from_models}")
     else:
         preds["model"] = run_folds(cfg, docs, folds, log=log, keep_dir=args.keep_models)
     results = [evaluate(name, docs, preds[name]) for name in ("rules", "model")]
@@ -196,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
                + (f"; {note}" if note else "") + f"). Model config: `{args.config}` "
                f"({json.dumps(cfg.to_dict(), ensure_ascii=False)}). "
                + (f"Model fold predictions reused from `{args.reuse_predictions}` (their training log: "
-                  "`crossval_log.jsonl` beside them). " if args.reuse_predictions else f"Wall time {minutes:.0f} min. ")
+                  "`crossval_log.jsonl` beside them). " if args.reuse_predictions else "")
+               + (f"Model fold predictions from the fold models kept in `{args.from_models}` by an earlier "
+                  "`--keep-models` run. " if args.from_models else "")
+               + (f"Wall time {minutes:.0f} min. " if not (args.reuse_predictions or args.from_models) else "")
                + 
                "Rules are scored on the same documents (they are not trained).")
     write_report(results, args.out, title="Cross-validated evaluation: rules vs model", docs=docs,
