@@ -50,14 +50,25 @@ def variant_scores(variants_md: Path, name: str) -> dict[str, float]:
     raise ValueError(f"no variant {name!r} in {variants_md}")
 
 
+def rules_better_note(cv: dict) -> str:
+    """Name the labels where the rules still beat the model, so a user can pick per label."""
+    worse = [lab for lab in LABELS if cv["rules"][lab] > cv["model"][lab]]
+    if not worse:
+        return ""
+    return (" The rules are still better on " + ", ".join(worse) + "; where those labels matter most, "
+            "`predict(text, engine=\"rules\")` is the better call.")
+
+
 def model_card(info: dict, cv: dict, agreement: str) -> str:
     cfg = info["config"]
-    base = cv.get("base_config_model")
-    rows = ["| label | model F1 | rules F1 |" + (f" {cv.get('base_config_name', 'base config')} F1 |" if base else ""),
-            "|---|---|---|" + ("---|" if base else "")]
+    extra = [(cv.get("base_config_name", "base config"), cv.get("base_config_model")),
+             (cv.get("previous_name", "previous release"), cv.get("previous_model"))]
+    extra = [(name, scores) for name, scores in extra if scores]
+    rows = ["| label | model F1 | rules F1 |" + "".join(f" {name} F1 |" for name, _ in extra),
+            "|---|---|---|" + "---|" * len(extra)]
     for label in list(LABELS) + ["micro"]:
         rows.append(f"| {label} | {100 * cv['model'][label]:.1f} | {100 * cv['rules'][label]:.1f} |"
-                    + (f" {100 * base[label]:.1f} |" if base else ""))
+                    + "".join(f" {100 * scores[label]:.1f} |" for _, scores in extra))
     default = "model" if cv["model"]["micro"] > cv["rules"]["micro"] else "rules"
     return f"""# zhaoshang-ner token classifier
 
@@ -82,13 +93,18 @@ annotated corpus reports (`annotations/`).
 ({json.dumps(cfg)}), {info.get('seconds')} s on the machine that trained it.
 
 ## Cross-validated scores (strict entity F1, grouped 5-fold by source)
-Produced by `{cv.get('command', 'python -m training.crossval --config training/configs/final.json --out reports/crossval')}`
-{('(base config, per label and per family) and, for the shipped config, its row `' + cv['model_variant'] + '` of the variants table (`--variant` on the same folds)') if cv.get('model_variant') else ''}.
+Produced by `{cv.get('command', 'python -m training.crossval --config training/configs/final.json --out reports/crossval')}`{(' (base config, per label and per family) and, for the shipped config, its row `' + cv['model_variant'] + '` of the variants table (`--variant` on the same folds)') if cv.get('model_variant') else ''}.
 
 {chr(10).join(rows)}
 
 Default engine of `predict()`: **{default}** (model micro-F1 {100 * cv['model']['micro']:.1f} vs
-rules {100 * cv['rules']['micro']:.1f}).
+rules {100 * cv['rules']['micro']:.1f}).{rules_better_note(cv)}
+
+## Inference
+Windows of {cfg['max_chars']} characters (the training window; longer windows put
+characters at positions the fine-tuning never saw and truncate entities), each character averaged over
+about four windows (stride a quarter window), then a Viterbi pass over the IOB2 grammar. Held-out
+effect of these settings on the same fold models: `python -m training.window_check --models DIR`.
 
 ## Ceiling: inter-annotator agreement
 {agreement}
@@ -115,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="the shipped config is a variant row of a cross-validation variants table")
     ap.add_argument("--base-name", default="model without the variant",
                     help="column title for the report's base config when --variant is given")
+    ap.add_argument("--previous", type=Path, default=None, metavar="TRAINING_INFO_JSON",
+                    help="training_info.json of the model this one replaces: its cross-validated scores get a column")
+    ap.add_argument("--previous-name", default="previous release")
     args = ap.parse_args(argv)
+    previous = None
+    if args.previous:
+        previous = json.loads(args.previous.read_text(encoding="utf-8")).get("crossval", {}).get("model")
     args.out.mkdir(parents=True, exist_ok=True)
     for name in FILES:
         if (args.model / name).is_file():
@@ -129,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         cv["model"] = variant_scores(Path(md), name)
         cv["model_variant"] = args.variant
         cv["base_config_name"] = args.base_name
+    if previous:
+        cv["previous_model"] = previous
+        cv["previous_name"] = args.previous_name
     info["crossval"] = cv
     info["config_file"] = args.config_file
     (args.out / "training_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
