@@ -51,16 +51,20 @@ def make_folds(docs: Sequence[GoldDoc], corpus_dir: Path, k: int) -> tuple[list[
     return grouped_folds(ids, groups, k), f"grouped {k}-fold by source"
 
 
-def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
-    """Original-offset spans of an in-memory model on ``docs`` (the same path as predict())."""
-    from model.neural import Recognizer
-
-    rec = Recognizer.from_model(model, vocab)
+def recognizer_predictions(rec, docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
+    """Original-offset spans of a :class:`model.neural.Recognizer` on ``docs`` (the same path as predict())."""
     norms = [normalize(d.text) for d in docs]
     out = {}
     for d, n, spans in zip(docs, norms, rec.predict_spans([n.text for n in norms])):
         out[d.id] = [(*n.to_original(s, e), label) for s, e, label, _ in spans]
     return out
+
+
+def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
+    """Spans of an in-memory model on ``docs``."""
+    from model.neural import Recognizer
+
+    return recognizer_predictions(Recognizer.from_model(model, vocab), docs)
 
 
 def fold_model_predictions(models_dir: Path, docs: Sequence[GoldDoc], folds, **recognizer_kwargs) -> dict[str, list[Span]]:
@@ -71,10 +75,7 @@ def fold_model_predictions(models_dir: Path, docs: Sequence[GoldDoc], folds, **r
     preds: dict[str, list[Span]] = {}
     for i, (_, test_ids) in enumerate(folds):
         rec = Recognizer(Path(models_dir) / f"fold{i}", **recognizer_kwargs)
-        tests = [by_id[x] for x in test_ids]
-        norms = [normalize(d.text) for d in tests]
-        for d, n, spans in zip(tests, norms, rec.predict_spans([n.text for n in norms])):
-            preds[d.id] = [(*n.to_original(s, e), label) for s, e, label, _ in spans]
+        preds.update(recognizer_predictions(rec, [by_id[x] for x in test_ids]))
     return preds
 
 
@@ -122,15 +123,19 @@ def curve_section(points: list[dict], rules_f1: float, out_dir: Path) -> str:
     return "## Learning curve\n\n" + "\n".join(rows) + "\n\n![learning curve](learning_curve.png)\n"
 
 
-def variants_section(rows: list[tuple[str, EngineResult]]) -> str:
+def f1_table(rows: list[tuple[str, EngineResult]], first_column: str) -> list[str]:
+    """Markdown rows: one result per line, strict F1 per label and micro."""
     from model.labels import LABELS
 
-    out = ["## Variants on the same folds (strict F1)", "",
-           "| variant | " + " | ".join(LABELS) + " | micro |", "|---|" + "---|" * (len(LABELS) + 1)]
+    out = [f"| {first_column} | " + " | ".join(LABELS) + " | micro |", "|---|" + "---|" * (len(LABELS) + 1)]
     for name, r in rows:
         out.append(f"| {name} | " + " | ".join(f"{100 * r.strict[lab].f1:.1f}" for lab in LABELS)
                    + f" | **{100 * r.micro().f1:.1f}** |")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def variants_section(rows: list[tuple[str, EngineResult]]) -> str:
+    return "\n".join(["## Variants on the same folds (strict F1)", "", *f1_table(rows, "variant")]) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,16 +216,16 @@ def main(argv: list[str] | None = None) -> int:
             points.append({"fraction": f, "train_chars": chars, "micro_f1": evaluate("m", docs, p).micro().f1})
         extra.append(curve_section(points, results[0].micro().f1, args.out))
         (args.out / "learning_curve.json").write_text(json.dumps(points, indent=1), encoding="utf-8")
-    minutes = (time.time() - t0) / 60
+    if args.reuse_predictions:
+        origin = (f"Model fold predictions reused from `{args.reuse_predictions}` (their training log: "
+                  "`crossval_log.jsonl` beside them). ")
+    elif args.from_models:
+        origin = f"Model fold predictions from the fold models kept in `{args.from_models}` by an earlier `--keep-models` run. "
+    else:
+        origin = f"Wall time {(time.time() - t0) / 60:.0f} min. "
     preface = (f"{scheme} over {len(docs)} gold documents ({sum(len(d.text) for d in docs)} characters"
                + (f"; {note}" if note else "") + f"). Model config: `{args.config}` "
-               f"({json.dumps(cfg.to_dict(), ensure_ascii=False)}). "
-               + (f"Model fold predictions reused from `{args.reuse_predictions}` (their training log: "
-                  "`crossval_log.jsonl` beside them). " if args.reuse_predictions else "")
-               + (f"Model fold predictions from the fold models kept in `{args.from_models}` by an earlier "
-                  "`--keep-models` run. " if args.from_models else "")
-               + (f"Wall time {minutes:.0f} min. " if not (args.reuse_predictions or args.from_models) else "")
-               + 
+               f"({json.dumps(cfg.to_dict(), ensure_ascii=False)}). {origin}"
                "Rules are scored on the same documents (they are not trained).")
     write_report(results, args.out, title="Cross-validated evaluation: rules vs model", docs=docs,
                  predictions=preds, preface=preface, extra_sections=extra)

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from model.evaluate import evaluate
 from model.gold import default_corpus_dir, load_all
-from model.labels import LABELS
 
-from .crossval import fold_model_predictions, make_folds
+from .crossval import f1_table, fold_model_predictions, make_folds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,14 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}", file=sys.stderr)
     folds, scheme = make_folds(docs, corpus_dir, args.folds)
     print(f"{scheme}; fold models from {args.models}")
-    print("| window:stride | " + " | ".join(LABELS) + " | micro |")
-    print("|---|" + "---|" * (len(LABELS) + 1))
+    rows = []
     for setting in args.windows.split(","):
         max_chars, stride = (int(x) for x in setting.split(":"))
         preds = fold_model_predictions(args.models, docs, folds, max_chars=max_chars, stride=stride)
-        r = evaluate(setting, docs, preds)
-        print(f"| {setting} | " + " | ".join(f"{100 * r.strict[lab].f1:.1f}" for lab in LABELS)
-              + f" | **{100 * r.micro().f1:.1f}** |")
+        rows.append((setting, evaluate(setting, docs, preds)))
+    print("\n".join(f1_table(rows, "window:stride")))
     return 0
 
 
