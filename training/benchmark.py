@@ -21,12 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure(engine: str, repeat: int) -> dict:
+def measure(engine: str, repeat: int, model_stride: int | None = None) -> dict:
     import torch
 
     from model import predict, predict_many
 
     torch.set_num_threads(2)
+    if engine == "model" and model_stride:
+        from model.neural import default_recognizer
+
+        default_recognizer().stride = model_stride
     seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     report = seeds[1][:2000]
     t0 = time.perf_counter()
@@ -55,16 +59,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--engines", default="rules,model")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--model-stride", type=int, default=None,
+                    help="inference window step of the model (default: the shipped setting, a quarter window)")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(measure(args.one, args.repeat)))
+        print(json.dumps(measure(args.one, args.repeat, args.model_stride)))
         return 0
     rows = []
     for engine in args.engines.split(","):
         # a fresh process per engine, so peak memory is that engine's alone
-        out = subprocess.run([sys.executable, "-m", "training.benchmark", "--one", engine, "--repeat", str(args.repeat)],
-                             capture_output=True, text=True, cwd=ROOT, check=True)
+        cmd = [sys.executable, "-m", "training.benchmark", "--one", engine, "--repeat", str(args.repeat)]
+        if args.model_stride:
+            cmd += ["--model-stride", str(args.model_stride)]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print(f"{'engine':<8}{'first call s':>14}{'2k-char latency s':>20}{'chars/s':>10}{'peak RSS MB':>13}")
     for r in rows:
