@@ -51,6 +51,12 @@ def make_folds(docs: Sequence[GoldDoc], corpus_dir: Path, k: int) -> tuple[list[
     return grouped_folds(ids, groups, k), f"grouped {k}-fold by source"
 
 
+def read_predictions(path: Path, engine: str = "model") -> dict[str, list[Span]]:
+    """One engine's spans per document from a ``cv_predictions*.jsonl`` file this module wrote."""
+    rows = [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+    return {r["id"]: [tuple(s) for s in r[engine]] for r in rows}
+
+
 def recognizer_predictions(rec, docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
     """Original-offset spans of a :class:`model.neural.Recognizer` on ``docs`` (the same path as predict())."""
     norms = [normalize(d.text) for d in docs]
@@ -179,8 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     preds = {"rules": predictions_for("rules", docs)}
     if args.reuse_predictions:
         # the main config's fold predictions from an earlier run on the same folds
-        rows = [json.loads(x) for x in args.reuse_predictions.read_text(encoding="utf-8").splitlines() if x.strip()]
-        preds["model"] = {r["id"]: [tuple(s) for s in r["model"]] for r in rows}
+        preds["model"] = read_predictions(args.reuse_predictions)
         log(f"reusing model fold predictions from {args.reuse_predictions}")
     elif args.from_models:
         preds["model"] = fold_model_predictions(args.from_models, docs, folds)
