@@ -1,7 +1,7 @@
 """The rule baseline: regular expressions for amounts and areas, lexicons and
 jieba segmentation for companies, parks and industries.
 
-It runs on normalised text (see :mod:`model.normalize`) and returns spans of
+It runs on normalised text (see :mod:`zhaoshang_ner.normalize`) and returns spans of
 that text; :mod:`model.api` maps them back to the caller's offsets. Lexicons
 live in ``model/resources/`` as plain word lists written from the annotation
 guide and general knowledge (never from the gold files), so they can be

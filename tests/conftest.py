@@ -15,7 +15,7 @@ def seed_texts() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The shared corpus; tests that need it skip cleanly on a user's machine without it."""
-    from model.gold import default_corpus_dir
+    from zhaoshang_ner.gold import default_corpus_dir
 
     d = default_corpus_dir()
     if not (d / "texts").is_dir():

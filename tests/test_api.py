@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from model import LABELS, predict, predict_many
-from model.neural import shipped_model_available
+from zhaoshang_ner import LABELS, predict, predict_many
+from zhaoshang_ner.neural import shipped_model_available
 
 ENGINES = ["rules"] + (["model"] if shipped_model_available() else [])
 

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.bio import repair_tags, spans_to_tags, tags_to_spans
-from model.labels import LABELS, TAGS
+from zhaoshang_ner.bio import repair_tags, spans_to_tags, tags_to_spans
+from zhaoshang_ner.labels import LABELS, TAGS
 
 
 @st.composite
@@ -54,8 +54,8 @@ def test_overlap_and_bad_spans_are_errors():
 
 
 def test_gold_jsonl_to_conll_and_back_is_lossless():
-    from model.bio import conll_to_docs, doc_to_conll
-    from model.gold import load_seeds
+    from zhaoshang_ner.bio import conll_to_docs, doc_to_conll
+    from zhaoshang_ner.gold import load_seeds
 
     docs = load_seeds()
     conll = "".join(doc_to_conll(d.id, d.text, d.spans()) for d in docs)
@@ -66,7 +66,7 @@ def test_gold_jsonl_to_conll_and_back_is_lossless():
 @settings(max_examples=200)
 @given(st.text(alphabet=st.sampled_from(list("甲乙丙 \n\t\\\u3000ab1")), max_size=30))
 def test_conll_round_trip_keeps_every_character(text):
-    from model.bio import conll_to_docs, doc_to_conll
+    from zhaoshang_ner.bio import conll_to_docs, doc_to_conll
 
     spans = [(0, 1, "park")] if text and not text[0].isspace() else []
     assert conll_to_docs(doc_to_conll("x", text, spans)) == [("x", text, spans)]

@@ -2,7 +2,7 @@ import io
 import json
 import sys
 
-from model.cli import main
+from zhaoshang_ner.cli import main
 from tests.conftest import SEED_001
 
 
@@ -48,7 +48,7 @@ def test_validate_command(capsys):
 
 
 def test_convert_round_trip(tmp_path, capsys):
-    from model.gold import SEEDS_JSONL
+    from zhaoshang_ner.gold import SEEDS_JSONL
 
     assert main(["convert", str(SEEDS_JSONL), "--to", "conll"]) == 0
     conll = capsys.readouterr().out

@@ -2,9 +2,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.bio import tags_to_spans
-from model.encoding import char_to_token, decode, encode_chars, viterbi, windows
-from model.labels import TAGS
+from zhaoshang_ner.bio import tags_to_spans
+from zhaoshang_ner.encoding import char_to_token, decode, encode_chars, viterbi, windows
+from zhaoshang_ner.labels import TAGS
 
 
 @settings(max_examples=200)

@@ -4,10 +4,10 @@ import pytest
 from seqeval.metrics import f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
 
-from model.bio import spans_to_tags
-from model.evaluate import PRF, classify_errors, evaluate, overlap_counts, strict_counts
-from model.gold import GoldDoc, GoldEntity
-from model.labels import LABELS
+from zhaoshang_ner.bio import spans_to_tags
+from zhaoshang_ner.evaluate import PRF, classify_errors, evaluate, overlap_counts, strict_counts
+from zhaoshang_ner.gold import GoldDoc, GoldEntity
+from zhaoshang_ner.labels import LABELS
 
 
 def random_spans(rng, length):

@@ -1,7 +1,7 @@
 """training.fold_compare: per-fold micro-F1 of two prediction files."""
 import json
 
-from model.gold import load_all
+from zhaoshang_ner.gold import load_all
 from training.fold_compare import main
 
 

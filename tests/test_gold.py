@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from model.bio import spans_to_tags, tags_to_spans
-from model.gold import CORPUS_JSONL, CorpusMissing, load_all, load_corpus, load_seeds, sha256
+from zhaoshang_ner.bio import spans_to_tags, tags_to_spans
+from zhaoshang_ner.gold import CORPUS_JSONL, CorpusMissing, load_all, load_corpus, load_seeds, sha256
 
 
 def test_seed_gold_round_trips_through_bio():

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.normalize import normalize, normalize_span
+from zhaoshang_ner.normalize import normalize, normalize_span
 
 
 def test_pinyin_removed_and_simplified():

@@ -1,7 +1,7 @@
 """Behaviour of the rule baseline on short, hand-made sentences (not corpus text)."""
 import pytest
 
-from model import predict
+from zhaoshang_ner import predict
 
 
 def ents(text):

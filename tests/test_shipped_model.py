@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from model import predict
-from model.api import default_engine
-from model.neural import SHIPPED_MODEL_DIR, model_card, shipped_model_available
+from zhaoshang_ner import predict
+from zhaoshang_ner.api import default_engine
+from zhaoshang_ner.neural import SHIPPED_MODEL_DIR, model_card, shipped_model_available
 
 
 def test_model_is_shipped_small_and_documented():
@@ -14,7 +14,7 @@ def test_model_is_shipped_small_and_documented():
     size = sum(p.stat().st_size for p in SHIPPED_MODEL_DIR.iterdir())
     assert size <= 100 * 2**20
     config = json.loads((SHIPPED_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
-    from model.labels import TAGS
+    from zhaoshang_ner.labels import TAGS
 
     assert [config["id2label"][str(i)] for i in range(len(TAGS))] == list(TAGS)
     card = model_card()

@@ -1,6 +1,6 @@
 import pytest
 
-from model.splits import grouped_folds, leave_one_out
+from zhaoshang_ner.splits import grouped_folds, leave_one_out
 
 
 def test_leave_one_out_holds_each_document_out_once():

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from model.evaluate import evaluate
-from model.gold import GoldDoc, GoldEntity
+from zhaoshang_ner.evaluate import evaluate
+from zhaoshang_ner.gold import GoldDoc, GoldEntity
 from training.config import TrainConfig
 from training.crossval import model_predictions
 from training.train import allowed_set_loss, train
@@ -60,7 +60,7 @@ def test_tiny_model_learns_and_predicts_valid_spans(tiny_base, tmp_path):
     # the saved folder is a loadable model for predict(): weights, vocab, config, training info
     saved = tmp_path / "out"
     assert {"config.json", "model.safetensors", "vocab.txt", "training_info.json"} <= {p.name for p in saved.iterdir()}
-    from model.neural import Recognizer
+    from zhaoshang_ner.neural import Recognizer
 
     rec = Recognizer(saved)
     spans = rec.predict_spans([test_docs[0].text])[0]
@@ -84,7 +84,7 @@ def test_allowed_set_loss_is_cross_entropy_for_single_tags():
 
 
 def test_mention_replacement_keeps_spans_valid_and_draws_from_training_docs():
-    from model.validate import check_doc
+    from zhaoshang_ner.validate import check_doc
     from training.augment import mention_pool, mention_replaced_docs
 
     rng = random.Random(3)

@@ -3,8 +3,8 @@ from collections import Counter
 
 import pytest
 
-from model.gold import CORPUS_JSONL, SEEDS_JSONL, load_seeds, sha256
-from model.validate import check_doc, validate_corpus, validate_seeds
+from zhaoshang_ner.gold import CORPUS_JSONL, SEEDS_JSONL, load_seeds, sha256
+from zhaoshang_ner.validate import check_doc, validate_corpus, validate_seeds
 
 TEXT = "肇庆高新区引进小鹏汽车，投资100亿元。"
 

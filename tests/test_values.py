@@ -1,6 +1,6 @@
 import pytest
 
-from model.values import amount_value, area_value, parse_number
+from zhaoshang_ner.values import amount_value, area_value, parse_number
 
 
 @pytest.mark.parametrize("text, value, unit", [

@@ -7,7 +7,7 @@ project's lexicons. The context stays real; the names vary, so the model
 learns the context of a name rather than the five seeds' parks.
 
 (Traditional-character and glued-pinyin copies were measured without
-training: after :func:`model.normalize.normalize` they are near-identical
+training: after :func:`zhaoshang_ner.normalize.normalize` they are near-identical
 to the simplified originals, see ``python -m training.augment --noisy-check``.)
 """
 from __future__ import annotations
@@ -19,14 +19,14 @@ import sys
 from collections import defaultdict
 from typing import Iterable, Sequence
 
-from model.gold import GoldDoc, GoldEntity
-from model.normalize import normalize, normalize_span
+from zhaoshang_ner.gold import GoldDoc, GoldEntity
+from zhaoshang_ner.normalize import normalize, normalize_span
 
 REPLACEABLE = ("company", "park", "industry")
 
 
 def mention_pool(docs: Iterable[GoldDoc]) -> dict[str, list[str]]:
-    from model.rules import default_lexicons
+    from zhaoshang_ner.rules import default_lexicons
 
     pool: dict[str, set[str]] = defaultdict(set)
     for d in docs:
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--noisy-check", action="store_true")
     args = ap.parse_args(argv)
-    from model.gold import load_all
+    from zhaoshang_ner.gold import load_all
 
     docs, note = load_all()
     if args.noisy_check:

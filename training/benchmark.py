@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def measure(engine: str, repeat: int, model_stride: int | None = None) -> dict:
     import torch
 
-    from model import predict, predict_many
+    from zhaoshang_ner import predict, predict_many
 
     torch.set_num_threads(2)
     if engine == "model" and model_stride:
-        from model.neural import default_recognizer
+        from zhaoshang_ner.neural import default_recognizer
 
         default_recognizer().stride = model_stride
     seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]

@@ -91,8 +91,8 @@ Q4_BLOCK = 32
 Q4_BLOCK_BYTES = 2 + Q4_BLOCK // 2  # float16 scale + 16 bytes of nibbles
 Q4_DTYPE = np.dtype([("d", "<f2"), ("qs", "u1", (Q4_BLOCK // 2,))])
 
-# The character contract lives in model.encoding: one place for training and inference.
-from model.encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, SPACE_TOKEN, UNK_TOKEN, char_to_token  # noqa: E402
+# The character contract lives in zhaoshang_ner.encoding: one place for training and inference.
+from zhaoshang_ner.encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, SPACE_TOKEN, UNK_TOKEN, char_to_token  # noqa: E402
 MASK_TOKEN = "<mask>"
 SPECIAL_TOKENS = (CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, UNK_TOKEN, MASK_TOKEN)
 

@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from model.evaluate import EngineResult, evaluate
-from model.gold import GoldDoc, default_corpus_dir, load_all
-from model.normalize import normalize
-from model.report import predictions_for, terminal_summary, write_report
-from model.splits import grouped_folds, leave_one_out
+from zhaoshang_ner.evaluate import EngineResult, evaluate
+from zhaoshang_ner.gold import GoldDoc, default_corpus_dir, load_all
+from zhaoshang_ner.normalize import normalize
+from zhaoshang_ner.report import predictions_for, terminal_summary, write_report
+from zhaoshang_ner.splits import grouped_folds, leave_one_out
 
 from .config import TrainConfig
 
@@ -58,7 +58,7 @@ def read_predictions(path: Path, engine: str = "model") -> dict[str, list[Span]]
 
 
 def recognizer_predictions(rec, docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
-    """Original-offset spans of a :class:`model.neural.Recognizer` on ``docs`` (the same path as predict())."""
+    """Original-offset spans of a :class:`zhaoshang_ner.neural.Recognizer` on ``docs`` (the same path as predict())."""
     norms = [normalize(d.text) for d in docs]
     out = {}
     for d, n, spans in zip(docs, norms, rec.predict_spans([n.text for n in norms])):
@@ -68,14 +68,14 @@ def recognizer_predictions(rec, docs: Sequence[GoldDoc]) -> dict[str, list[Span]
 
 def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
     """Spans of an in-memory model on ``docs``."""
-    from model.neural import Recognizer
+    from zhaoshang_ner.neural import Recognizer
 
     return recognizer_predictions(Recognizer.from_model(model, vocab), docs)
 
 
 def fold_model_predictions(models_dir: Path, docs: Sequence[GoldDoc], folds, **recognizer_kwargs) -> dict[str, list[Span]]:
     """Held-out predictions of fold models saved by ``--keep-models`` (no training)."""
-    from model.neural import Recognizer
+    from zhaoshang_ner.neural import Recognizer
 
     by_id = {d.id: d for d in docs}
     preds: dict[str, list[Span]] = {}
@@ -87,7 +87,7 @@ def fold_model_predictions(models_dir: Path, docs: Sequence[GoldDoc], folds, **r
 
 def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction: float = 1.0,
               keep_dir: Path | None = None) -> dict[str, list[Span]]:
-    from model.neural import read_vocab
+    from zhaoshang_ner.neural import read_vocab
 
     from .train import train
 
@@ -131,7 +131,7 @@ def curve_section(points: list[dict], rules_f1: float, out_dir: Path) -> str:
 
 def f1_table(rows: list[tuple[str, EngineResult]], first_column: str) -> list[str]:
     """Markdown rows: one result per line, strict F1 per label and micro."""
-    from model.labels import LABELS
+    from zhaoshang_ner.labels import LABELS
 
     out = [f"| {first_column} | " + " | ".join(LABELS) + " | micro |", "|---|" + "---|" * (len(LABELS) + 1)]
     for name, r in rows:

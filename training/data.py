@@ -15,11 +15,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from model.bio import spans_to_tags
-from model.encoding import CLS_TOKEN, SEP_TOKEN, encode_chars, rule_feature_ids, windows
-from model.gold import GoldDoc
-from model.labels import TAG2ID, TAGS
-from model.normalize import normalize
+from zhaoshang_ner.bio import spans_to_tags
+from zhaoshang_ner.encoding import CLS_TOKEN, SEP_TOKEN, encode_chars, rule_feature_ids, windows
+from zhaoshang_ner.gold import GoldDoc
+from zhaoshang_ner.labels import TAG2ID, TAGS
+from zhaoshang_ner.normalize import normalize
 
 Span = tuple[int, int, str]
 

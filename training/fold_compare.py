@@ -13,8 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.evaluate import evaluate
-from model.gold import default_corpus_dir, load_all
+from zhaoshang_ner.evaluate import evaluate
+from zhaoshang_ner.gold import default_corpus_dir, load_all
 
 from .crossval import make_folds, read_predictions
 

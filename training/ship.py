@@ -15,8 +15,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from model.labels import LABELS
-from model.neural import SHIPPED_MODEL_DIR
+from zhaoshang_ner.labels import LABELS
+from zhaoshang_ner.neural import SHIPPED_MODEL_DIR
 
 FILES = ("config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
          "train_config.json", "train_log.jsonl")
@@ -74,7 +74,7 @@ def model_card(info: dict, cv: dict, agreement: str) -> str:
 
 A BERT token classifier that tags each character of a normalised Chinese
 investment-promotion report with IOB2 tags for company, park, amount, area and
-industry. Served on CPU by `model.predict(text, engine="model")`.
+industry. Served on CPU by `zhaoshang_ner.predict(text, engine="model")`.
 
 ## Base
 multilingual-e5-small (MIT; 12 layers, hidden 384), converted from the 4-bit
@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     info["crossval"] = cv
     info["config_file"] = args.config_file
     (args.out / "training_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
-    from model.gold import load_all
-    from model.stats import agreement_markdown
+    from zhaoshang_ner.gold import load_all
+    from zhaoshang_ner.stats import agreement_markdown
 
     docs, _ = load_all()
     agreement = agreement_markdown(docs, args.agreement) if args.agreement.is_file() else "not measured"

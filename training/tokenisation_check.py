@@ -15,8 +15,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from model.gold import load_all
-from model.normalize import normalize
+from zhaoshang_ner.gold import load_all
+from zhaoshang_ner.normalize import normalize
 
 from .data import normalized_spans
 

@@ -21,9 +21,9 @@ from typing import Sequence
 
 import numpy as np
 
-from model.gold import GoldDoc, default_corpus_dir, load_all
-from model.labels import ID2TAG, TAG2ID, TAGS
-from model.neural import read_vocab
+from zhaoshang_ner.gold import GoldDoc, default_corpus_dir, load_all
+from zhaoshang_ner.labels import ID2TAG, TAG2ID, TAGS
+from zhaoshang_ner.neural import read_vocab
 
 from .config import TrainConfig
 from .data import cluener_examples, doc_examples, to_dataset
@@ -52,7 +52,7 @@ def build_model(cfg: TrainConfig):
     model = AutoModelForTokenClassification.from_pretrained(base, config=config)
     if cfg.rule_features:
         add_rule_features(model)
-    # inference windows must match the training windows (model.neural.Recognizer reads this)
+    # inference windows must match the training windows (zhaoshang_ner.neural.Recognizer reads this)
     model.config.window_chars = cfg.max_chars
     return model
 
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = TrainConfig.from_file(args.config, base_model=args.base_model)
     docs, note = load_all(args.corpus_dir) if cfg.use_corpus else (None, "use_corpus is false")
     if docs is None:
-        from model.gold import load_seeds
+        from zhaoshang_ner.gold import load_seeds
 
         docs = load_seeds()
     print(f"training on {len(docs)} documents" + (f" (note: {note})" if note else " (seeds + corpus)"),

@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.evaluate import evaluate
-from model.gold import default_corpus_dir, load_all
+from zhaoshang_ner.evaluate import evaluate
+from zhaoshang_ner.gold import default_corpus_dir, load_all
 
 from .crossval import f1_table, fold_model_predictions, make_folds
 
