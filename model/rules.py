@@ -5,18 +5,38 @@ It runs on normalised text (see :mod:`zhaoshang_ner.normalize`) and returns span
 that text; :mod:`model.api` maps them back to the caller's offsets. Lexicons
 live in ``model/resources/`` as plain word lists written from the annotation
 guide and general knowledge (never from the gold files), so they can be
-reviewed and grown without touching code.
+reviewed and grown without touching code. Users add the names they know with a
+:class:`Lexicon` passed to :func:`extract`.
+
+Run time is linear in the length of the text, whatever the text: every regular
+expression quantifier is bounded (a number is at most :data:`MAX_NUMBER`
+characters, a name at most :data:`MAX_NAME`), scans that walk left over a name
+stop after a fixed number of characters, and the passes that look for many
+names at once index them by first character instead of searching the text once
+per name. ``python -m training.rules_scaling`` measures it.
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, Mapping, Union
+
+from .labels import LABELS
+from .normalize import normalize
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
 Span = tuple[int, int, str]
+
+#: The longest digit or numeral run read as one number (longer runs are not money or land).
+MAX_NUMBER = 40
+#: The longest name a pattern reads in one piece (names are found by bounded windows).
+MAX_NAME = 40
 
 # ---------------------------------------------------------------- lexicons
 
@@ -64,7 +84,8 @@ def _alternation(words: tuple[str, ...] | list[str]) -> str:
 # ---------------------------------------------------------------- amounts and areas
 
 _CN = "零〇一二两三四五六七八九十百千"
-_NUM = rf"(?:[0-9xX][0-9xX,]*(?:\.[0-9xX]+)?|[{_CN}]+(?:点[{_CN}]+)?)"
+_NUM = (rf"(?:[0-9xX][0-9xX,]{{0,{MAX_NUMBER - 1}}}(?:\.[0-9xX]{{1,{MAX_NUMBER}}})?"
+        rf"|[{_CN}]{{1,{MAX_NUMBER}}}(?:点[{_CN}]{{1,{MAX_NUMBER}}})?)")
 _FILL = r"(?:多|余|几)?"
 _MAG = r"(?:万亿|千亿|百亿|亿|千万|百万|万)?"
 _RSEP = r"(?:-|—|–|~|～|至|到)"
@@ -98,7 +119,7 @@ def find_amounts(text: str) -> list[Span]:
         window = text[max(0, m.start() - 14): m.start()]
         if not MONEY_CUE.search(window) or _is_threshold(text, m.start(), m.end()):
             continue
-        if re.fullmatch(rf"[{_CN}]+(?:万亿|亿|万)", m.group()) and not re.search(r"\d", m.group()):
+        if re.fullmatch(rf"[{_CN}]{{1,{MAX_NUMBER}}}(?:万亿|亿|万)", m.group()) and not re.search(r"\d", m.group()):
             # 万亩千亿 and other slogans: Chinese-numeral bare magnitudes need 元
             continue
         spans.append((m.start(), m.end(), "amount"))
@@ -141,8 +162,11 @@ STOP_WORDS = frozenset(
     省 市 县 区 镇 乡 村 我 我们 我市 我区 我县 全市 全区 全县 全省 国家级 省级 市级 县级 区级 该区 本区 辖区 新区 城区 片区 园区 企业 项目 公司 集团""".split()
 )
 RANK_PREFIX = re.compile(r"^(?:国家级|省级|市级|县级|区级|国家新型工业化产业示范基地)")
+_COUNT_CHARS = "0-9一二三四五六七八九十两几数多各大小"
+#: 三个, 各, 该, 重点, 一批: a prefix made only of counts and determiners names nothing.
+#: (One character per step: a counter 个家类座批处 must follow a count character.)
 GENERIC_PARK_PREFIX = re.compile(
-    r"^(?:[0-9一二三四五六七八九十两几数多各大小]+(?:个|家|大|类|座|批|处)?|[各该本全这此新老原现有相关重点特色专业主要省市县区镇乡村])+$"
+    rf"^(?:[{_COUNT_CHARS}各该本全这此新老原现有相关重点特色专业主要省市县区镇乡村]|(?<=[{_COUNT_CHARS}])[个家类座批处]){{1,{2 * MAX_NAME}}}$"
 )
 
 
@@ -150,15 +174,22 @@ GENERIC_PARK_PREFIX = re.compile(
 def _tokenizer():
     """A private jieba tokenizer with the project's lexicons as user words.
 
-    A private instance keeps jieba's global state and logging untouched.
+    A private instance keeps jieba's global dictionary untouched. jieba's
+    logger is quiet only while the dictionary loads (importing jieba sets its
+    level to DEBUG, and loading chatters at that level); its level is then put
+    back to what it was before, so the caller's logging setup is unchanged.
     """
-    import logging
+    logger = logging.getLogger("jieba")
+    previous = logger.level
+    try:
+        import jieba
+        import jieba.posseg
 
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
+        logger.setLevel(logging.WARNING)
+        tok = jieba.Tokenizer()
+        tok.initialize()
+    finally:
+        logger.setLevel(previous)
     lex = default_lexicons()
     for w in lex.industries:
         tok.add_word(w, freq=2000, tag="nz")
@@ -193,7 +224,7 @@ def _left_extend(tokens: list[tuple[str, str]], max_tokens: int) -> str:
         common_verb = flag.startswith("v") and _tokenizer()[0].FREQ.get(word, 0) >= 300
         if word in STOP_WORDS or common_verb or flag.startswith(("p", "c", "u", "d", "r", "q", "m")) and not word.isascii():
             # a numeral-flagged token may still be part of a name such as 一汽; keep digits-only out
-            if flag == "m" and not re.fullmatch(r"[0-9一二三四五六七八九十百千万亿两几多余]+", word):
+            if flag == "m" and not re.fullmatch(rf"[0-9一二三四五六七八九十百千万亿两几多余]{{1,{2 * MAX_NAME}}}", word):
                 taken.append(word)
                 continue
             break
@@ -203,7 +234,8 @@ def _left_extend(tokens: list[tuple[str, str]], max_tokens: int) -> str:
     return "".join(reversed(taken))
 
 
-COUNTED_BEFORE = re.compile(r"(?:[0-9一二三四五六七八九十百几多数两]+[个家批座处大类]|首批|一批|各|这些|多个|全国首个|首个)$")
+#: Searched in the 6 characters before a park: 三个, 首批 -- a count, not a name.
+COUNTED_BEFORE = re.compile(r"(?:[0-9一二三四五六七八九十百几多数两]{1,8}[个家批座处大类]|首批|一批|各|这些|多个|全国首个|首个)$")
 SUB_AREA = re.compile(r"^(?:区|[东南西北中]区|[东南西北]园|[东南西北]园区|核心区(?=[，。、]))")
 
 
@@ -291,15 +323,40 @@ def find_companies(text: str) -> list[Span]:
     return spans
 
 
+def _lengths_by_first_char(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """For each first character, the lengths of the names that start with it, longest first."""
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for name in names:
+        lengths[name[0]].add(len(name))
+    return {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
+
+
+def _occurrences(text: str, names: Mapping[str, str],
+                 lengths: Mapping[str, tuple[int, ...]] | None = None) -> list[Span]:
+    """Each name's occurrences, left to right, a name's own occurrences not overlapping
+    (what ``re.finditer(re.escape(name), text)`` finds), labelled ``names[name]``.
+
+    One pass over the text whatever the number of names: at each character only the
+    lengths of the names that start with it are tried.
+    """
+    if lengths is None:
+        lengths = _lengths_by_first_char(names)
+    found: list[Span] = []
+    next_free: dict[str, int] = {}
+    for i, ch in enumerate(text):
+        for n in lengths.get(ch, ()):
+            word = text[i:i + n]
+            if len(word) == n and word in names and i >= next_free.get(word, 0):
+                found.append((i, i + n, names[word]))
+                next_free[word] = i + n
+    return found
+
+
 def propagate_mentions(text: str, spans: list[Span]) -> list[Span]:
     """Names found once recur: every other occurrence of a found company or
     park name in the same text gets the same label (reports repeat short names)."""
-    extra: list[Span] = []
     names = {text[s:e]: lab for s, e, lab in spans if lab in ("company", "park") and e - s >= 2}
-    for name, lab in names.items():
-        for m in re.finditer(re.escape(name), text):
-            extra.append((m.start(), m.end(), lab))
-    return extra
+    return _occurrences(text, names)
 
 
 SECTOR_TAIL = re.compile(r"^(?:产业|行业|业|企业|领域|产业链|集群|基地|板块|龙头|项目群|经济|等产业|等行业)")
@@ -347,16 +404,16 @@ def propagate_list_companies(text: str, spans: list[Span]) -> list[Span]:
     for s, e, _ in spans:
         for i in range(s, e):
             covered[i] = True
-    for m in re.finditer(r"(?:[\u4e00-\u9fffA-Za-z0-9]{2,10}、){1,}[\u4e00-\u9fffA-Za-z0-9]{2,10}(?=等|，|,|。|；)", text):
+    for start, end in _enumerations(text):
         items = []
-        pos = m.start()
-        for part in m.group().split("、"):
+        pos = start
+        for part in text[start:end].split("、"):
             items.append((pos, pos + len(part)))
             pos += len(part) + 1
         if not any(s in company_starts for s, _ in items):
             continue
-        tail = text[m.end(): m.end() + 6]
-        if not re.match(r"等?(?:\d+家|多家|一批|知名)?(?:企业|公司|项目|龙头|品牌|集团)", tail) and not re.match(r"等", tail):
+        tail = text[end: end + 6]
+        if not re.match(r"等?(?:\d{1,6}家|多家|一批|知名)?(?:企业|公司|项目|龙头|品牌|集团)", tail) and not re.match(r"等", tail):
             continue
         for s, e in items:
             if any(covered[s:e]):
@@ -368,15 +425,95 @@ def propagate_list_companies(text: str, spans: list[Span]) -> list[Span]:
     return extra
 
 
+_LIST_END = "，,。；"
+
+
+def _enumerations(text: str) -> list[tuple[int, int]]:
+    """Enumerations 甲、乙、丙 closed by 等 or ，,。；: the (start, end) of each match of
+
+        (?:[\u4e00-\u9fffA-Za-z0-9]{2,10}、){1,}[\u4e00-\u9fffA-Za-z0-9]{2,10}(?=等|，|,|。|；)
+
+    in the order ``re.finditer`` gives them, found in one pass: the regex itself
+    re-reads a long list from every character inside it (quadratic time).
+
+    An item is a whole run of item characters (one per side of each 、), except
+    the first, which may be the last 2..10 characters of its run, and the last,
+    which may be a prefix of its run that stops before 等. From a run ``j``
+    followed by 、, the repetition takes every following run of 2..10
+    characters that is itself followed by 、 (up to run ``m``), then gives runs
+    back until one of ``m+1, m, ..., j+1`` can close the list; the match ends
+    where the rightmost such run closes.
+    """
+    runs = [(m.start(), m.end()) for m in re.finditer(r"[\u4e00-\u9fffA-Za-z0-9]{1,100}", text)]
+    # glue runs cut by the bound back together (a run is maximal)
+    merged: list[tuple[int, int]] = []
+    for s, e in runs:
+        if merged and merged[-1][1] == s:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    runs = merged
+    n = len(runs)
+    if n < 2:
+        return []
+    # run k is followed by 、 and the next run starts right after it
+    linked = [k + 1 < n and e < len(text) and text[e] == "、" and runs[k + 1][0] == e + 1
+              for k, (s, e) in enumerate(runs)]
+    # a middle item: 2..10 characters, then 、 and another item
+    middle = [linked[k] and 2 <= runs[k][1] - runs[k][0] <= 10 for k in range(n)]
+
+    def close(k: int) -> int | None:
+        """Where run k ends the list as its last item: the longest 2..10-character prefix before 等 or ，,。；."""
+        s, e = runs[k]
+        for length in range(min(10, e - s), 1, -1):
+            cut = s + length
+            if cut < e and text[cut] == "等" or cut == e and e < len(text) and text[e] in _LIST_END:
+                return cut
+        return None
+
+    closes = [close(k) for k in range(n)]
+    # reach[k]: the last run of the chain of middle items that starts at k (k - 1 if k is none)
+    reach = [0] * (n + 1)
+    reach[n] = n - 1
+    for k in range(n - 1, -1, -1):
+        reach[k] = reach[k + 1] if middle[k] else k - 1
+    # last_close[k]: the rightmost run <= k that can close a list (-1 if none)
+    last_close = [-1] * n
+    for k in range(n):
+        last_close[k] = k if closes[k] is not None else (last_close[k - 1] if k else -1)
+
+    found: list[tuple[int, int]] = []
+    pos = 0
+    for j in range(n - 1):
+        if not linked[j]:
+            continue
+        s, e = runs[j]
+        start = max(s, e - 10, pos)
+        if e - start < 2:
+            continue
+        last = min(reach[j + 1] + 1, n - 1)  # candidates j+1 .. reach+1
+        f = last_close[last]
+        if f < j + 1:
+            continue
+        end = closes[f]
+        found.append((start, end))
+        pos = end
+    return found
+
+
 # ---------------------------------------------------------------- resolution
 
 PRIORITY = {"amount": 3, "area": 3, "park": 2, "company": 2, "industry": 1}
 
 
-def resolve(spans: list[Span]) -> list[Span]:
-    """Flat, non-overlapping spans: higher priority, then longer, then earlier wins."""
-    chosen: list[Span] = []
-    occupied = set()
+def resolve(spans: list[Span], pinned: Iterable[Span] = ()) -> list[Span]:
+    """Flat, non-overlapping spans: higher priority, then longer, then earlier wins.
+
+    ``pinned`` spans (a user's names; flat among themselves) are kept first and
+    win over every span that overlaps them.
+    """
+    chosen: list[Span] = list(pinned)
+    occupied = {i for s, e, _ in chosen for i in range(s, e)}
     for s, e, lab in sorted(set(spans), key=lambda x: (-PRIORITY[x[2]], -(x[1] - x[0]), x[0])):
         if any(i in occupied for i in range(s, e)):
             continue
@@ -385,12 +522,166 @@ def resolve(spans: list[Span]) -> list[Span]:
     return sorted(chosen)
 
 
-def extract(text: str) -> list[Span]:
-    """All rule spans of a normalised text, flat and sorted."""
+# ---------------------------------------------------------------- user lexicons
+
+LexiconSource = Union["Lexicon", Mapping[str, Union[str, Iterable[str]]], str, "os.PathLike[str]", None]
+
+
+def _normal_name(name: str) -> str:
+    """A user's name as the engine sees it: normalised (simplified, half-width), trimmed."""
+    return normalize(name).text.strip()
+
+
+class Lexicon:
+    """Names a user knows, by label: ``{"company": {"澜沧江光电"}, "park": {"苍山智造谷"}}``.
+
+    :func:`extract` finds them verbatim in the text, longest first, and a user's
+    name wins over any span of the engine's own that it overlaps. Names are
+    normalised like the text the engine reads (traditional to simplified,
+    full-width to half-width), so 瀾滄江光電 in a report matches 澜沧江光电 here
+    and the other way round. Labels are those of :data:`zhaoshang_ner.labels.LABELS`.
+    A Lexicon is immutable; build it once and pass it to every call.
+
+    >>> lex = Lexicon.from_mapping({"company": ["澜沧江光电"]})
+    >>> extract("澜沧江光电在园区投资建设新项目", lexicon=lex)[0]
+    (0, 5, 'company')
+    """
+
+    __slots__ = ("_label_of", "_lengths")
+
+    def __init__(self, entries: Mapping[str, Union[str, Iterable[str]]] | None = None) -> None:
+        label_of: dict[str, str] = {}
+        for label, names in (entries or {}).items():
+            if label not in LABELS:
+                raise ValueError(f"unknown label {label!r}: expected one of {', '.join(LABELS)}")
+            if isinstance(names, str):
+                names = [names]
+            for raw in names:
+                if not isinstance(raw, str):
+                    raise TypeError(f"names must be str, got {type(raw).__name__} under {label!r}")
+                name = _normal_name(raw)
+                if not name:
+                    raise ValueError(f"empty name under {label!r}")
+                other = label_of.setdefault(name, label)
+                if other != label:
+                    raise ValueError(f"name {name!r} is listed as both {other!r} and {label!r}")
+        self._label_of = label_of
+        self._lengths = _lengths_by_first_char(label_of)
+
+    # -- building
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Union[str, Iterable[str]]]) -> "Lexicon":
+        """From ``{label: [name, ...]}``; a bare string stands for one name."""
+        return cls(mapping)
+
+    @classmethod
+    def from_file(cls, path: "str | os.PathLike[str]") -> "Lexicon":
+        """From a UTF-8 TSV file, one ``name<TAB>label`` per line.
+
+        Blank lines and lines starting with ``#`` are skipped; a ``#`` after the
+        label starts a comment. A malformed line or an unknown label is a
+        ValueError naming the file and the line.
+        """
+        path = Path(path)
+        entries: dict[str, list[str]] = defaultdict(list)
+        seen: dict[str, tuple[str, int]] = {}
+        text = path.read_text(encoding="utf-8-sig")
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            where = f"{path}, line {lineno}"
+            name, tab, rest = stripped.partition("\t")
+            label = rest.split("#", 1)[0].strip()
+            name = name.strip()
+            if not tab or not name or not label or "\t" in label:
+                shown = stripped if len(stripped) <= 60 else stripped[:57] + "..."
+                raise ValueError(f"{where}: expected 'name<TAB>label', got {shown!r}")
+            if label not in LABELS:
+                raise ValueError(f"{where}: unknown label {label!r} (expected one of {', '.join(LABELS)})")
+            norm = _normal_name(name)
+            if not norm:
+                raise ValueError(f"{where}: the name {name!r} is empty once normalised")
+            if norm in seen and seen[norm][0] != label:
+                first_label, first_line = seen[norm]
+                raise ValueError(f"{where}: {name!r} is labelled {label!r} here but {first_label!r} on line {first_line}")
+            seen.setdefault(norm, (label, lineno))
+            entries[label].append(name)
+        return cls(entries)
+
+    @classmethod
+    def load(cls, source: LexiconSource) -> "Lexicon":
+        """A Lexicon from None (empty), a ``{label: names}`` mapping, a TSV path, or a Lexicon (itself)."""
+        if source is None:
+            return cls()
+        if isinstance(source, Lexicon):
+            return source
+        if isinstance(source, Mapping):
+            return cls.from_mapping(source)
+        if isinstance(source, (str, os.PathLike)):
+            return cls.from_file(source)
+        raise TypeError(f"a lexicon is a mapping {{label: names}}, a TSV path or a Lexicon, got {type(source).__name__}")
+
+    # -- reading
+
+    def names(self, label: str) -> frozenset[str]:
+        """The (normalised) names under ``label``."""
+        if label not in LABELS:
+            raise ValueError(f"unknown label {label!r}: expected one of {', '.join(LABELS)}")
+        return frozenset(n for n, lab in self._label_of.items() if lab == label)
+
+    def to_dict(self) -> dict[str, frozenset[str]]:
+        """``{label: names}`` for the labels that have names."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for name, label in self._label_of.items():
+            out[label].add(name)
+        return {label: frozenset(out[label]) for label in LABELS if label in out}
+
+    def __len__(self) -> int:
+        return len(self._label_of)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _normal_name(name) in self._label_of
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lexicon) and self._label_of == other._label_of
+
+    __hash__ = None  # type: ignore[assignment]  # equality by content, like a dict
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{label}: {len(names)}" for label, names in self.to_dict().items())
+        return f"Lexicon({{{counts}}})"
+
+    # -- matching
+
+    def find(self, text: str) -> list[Span]:
+        """The user's names in a normalised text: flat spans, longer names first, then earlier ones."""
+        if not self._label_of:
+            return []
+        found = _occurrences(text, self._label_of, self._lengths)
+        chosen: list[Span] = []
+        occupied: set[int] = set()
+        for s, e, lab in sorted(found, key=lambda x: (-(x[1] - x[0]), x[0])):
+            if any(i in occupied for i in range(s, e)):
+                continue
+            chosen.append((s, e, lab))
+            occupied.update(range(s, e))
+        return sorted(chosen)
+
+
+def extract(text: str, lexicon: LexiconSource = None) -> list[Span]:
+    """All rule spans of a normalised text, flat and sorted.
+
+    ``lexicon`` adds the user's names (a :class:`Lexicon`, or anything
+    :meth:`Lexicon.load` takes); they win over the engine's own spans where the
+    two overlap. Without one the output is the engine's alone.
+    """
+    user = Lexicon.load(lexicon).find(text) if lexicon is not None else []
     spans = find_amounts(text) + find_areas(text)
     spans += find_parks(text) + find_companies(text)
     spans += find_industries(text)
-    spans = resolve(spans)
-    spans = resolve(spans + propagate_list_companies(text, spans))
-    spans = resolve(spans + propagate_mentions(text, spans))
+    spans = resolve(spans, user)
+    spans = resolve(spans + propagate_list_companies(text, spans), user)
+    spans = resolve(spans + propagate_mentions(text, spans), user)
     return spans
