@@ -7,27 +7,35 @@ schema by construction.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence, Union
 
 from .normalize import Normalized, normalize
 from .schema import Entity, Record
 from .values import value_for
 
+if TYPE_CHECKING:
+    from .neural import Recognizer
+    from .rules import Lexicon
+
 #: (start, end, label, score) on normalised text.
 ScoredSpan = tuple[int, int, str, float]
-Engine = Callable[[Sequence[str]], list[list[ScoredSpan]]]
+#: An engine reads normalised texts (and the user's lexicon, or None).
+Engine = Callable[[Sequence[str], "Lexicon | None"], list[list[ScoredSpan]]]
+#: What ``lexicon=`` accepts: a label -> names mapping, a TSV path, or a built Lexicon.
+LexiconLike = Union[Mapping[str, Iterable[str]], str, Path, "Lexicon", None]
 
 
-def _rules_engine(texts: Sequence[str]) -> list[list[ScoredSpan]]:
+def _rules_engine(texts: Sequence[str], lexicon: "Lexicon | None") -> list[list[ScoredSpan]]:
     from . import rules
 
-    return [[(s, e, label, 1.0) for s, e, label in rules.extract(t)] for t in texts]
+    return [[(s, e, label, 1.0) for s, e, label in rules.extract(t, lexicon=lexicon)] for t in texts]
 
 
-def _model_engine(texts: Sequence[str]) -> list[list[ScoredSpan]]:
+def _model_engine(texts: Sequence[str], lexicon: "Lexicon | None") -> list[list[ScoredSpan]]:
     from .neural import default_recognizer
 
-    return default_recognizer().predict_spans(texts)
+    return default_recognizer().predict_spans(texts, lexicon=lexicon)
 
 
 ENGINES: dict[str, Engine] = {"rules": _rules_engine, "model": _model_engine}
@@ -38,15 +46,20 @@ def default_engine() -> str:
 
     The shipped model is the default only where its cross-validated strict
     micro-F1, recorded beside its weights by ``training.ship``, beats the
-    rules'; otherwise (or without shipped weights) the rules serve.
+    rules'; without shipped weights the rules serve. Shipped weights whose
+    model card is missing or unreadable are an error, not a silent switch.
     """
     from .neural import model_card, shipped_model_available
 
     if not shipped_model_available():
         return "rules"
     cv = model_card().get("crossval", {})
-    model_f1 = cv.get("model", {}).get("micro", 0.0)
-    rules_f1 = cv.get("rules", {}).get("micro", 1.0)
+    try:
+        model_f1 = float(cv["model"]["micro"])
+        rules_f1 = float(cv["rules"]["micro"])
+    except (KeyError, TypeError, ValueError):
+        raise RuntimeError("the shipped model card (training_info.json) has no cross-validated scores; "
+                           "cannot choose the default engine: name one, engine='rules' or 'model'") from None
     return "model" if model_f1 > rules_f1 else "rules"
 
 
@@ -59,6 +72,28 @@ def check_text(text: object) -> str:
     if text is None:
         raise TypeError("text must be str, got None")
     raise TypeError(f"text must be str, got {type(text).__name__}")
+
+
+def resolve_engine(engine: "str | Recognizer | None") -> tuple[str, Engine]:
+    """A name and the function behind it; unknown names fail here, before any work."""
+    if engine is None:
+        engine = default_engine()
+    if isinstance(engine, str):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        return engine, ENGINES[engine]
+    if hasattr(engine, "predict_spans"):
+        rec = engine
+        return f"model:{getattr(rec, 'path', 'custom')}", lambda texts, lex: rec.predict_spans(texts, lexicon=lex)
+    raise TypeError(f"engine must be a name ({', '.join(ENGINES)}) or a Recognizer, got {type(engine).__name__}")
+
+
+def load_lexicon(lexicon: LexiconLike) -> "Lexicon | None":
+    if lexicon is None:
+        return None
+    from .rules import Lexicon
+
+    return Lexicon.load(lexicon)
 
 
 def _record(norm: Normalized, spans: list[ScoredSpan], engine: str) -> Record:
@@ -78,31 +113,42 @@ def _record(norm: Normalized, spans: list[ScoredSpan], engine: str) -> Record:
                 value=val.value,
                 unit=val.unit,
                 value_range=val.value_range,
+                value_note=val.note,
             )
         )
     return Record(engine=engine, text_length=len(norm.original), entities=entities)
 
 
-def predict_many(texts: Iterable[str], engine: str | None = None) -> list[Record]:
-    """Records for many texts; the model engine batches them."""
-    name = engine or default_engine()
-    if name not in ENGINES:
-        raise ValueError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+def predict_many(texts: Iterable[str], engine: "str | Recognizer | None" = None, *,
+                 lexicon: LexiconLike = None) -> list[Record]:
+    """Records for many texts; the model engine batches them.
+
+    ``engine`` is a name ("rules", "model") or a :class:`~zhaoshang_ner.neural.Recognizer`
+    of your own; ``lexicon`` adds names you know (``{"company": ["澜沧江光电"]}`` or a
+    TSV of name<TAB>label): the rules match them and the model reads them through
+    its rule features.
+    """
+    if isinstance(texts, (str, bytes, bytearray)):
+        raise TypeError("predict_many takes a list of texts, got a single "
+                        f"{type(texts).__name__}: use predict(text) or predict_many([text])")
+    name, run = resolve_engine(engine)
+    lex = load_lexicon(lexicon)
     checked = [check_text(t) for t in texts]
     norms = [normalize(t) for t in checked]
     todo = [i for i, n in enumerate(norms) if n.text.strip()]
     results: list[list[ScoredSpan]] = [[] for _ in norms]
     if todo:
-        for i, spans in zip(todo, ENGINES[name]([norms[i].text for i in todo])):
+        for i, spans in zip(todo, run([norms[i].text for i in todo], lex)):
             results[i] = spans
     return [_record(n, spans, name) for n, spans in zip(norms, results)]
 
 
-def predict(text: str | Sequence[str], engine: str | None = None) -> Record | list[Record]:
+def predict(text: str | Sequence[str], engine: "str | Recognizer | None" = None, *,
+            lexicon: LexiconLike = None) -> Record | list[Record]:
     """Entities of one text (a :class:`Record`), or of each text in a list.
 
-    ``engine`` is "rules" or "model"; the default is :func:`default_engine`.
+    ``engine`` is "rules", "model" or a Recognizer; the default is :func:`default_engine`.
     """
     if isinstance(text, (list, tuple)):
-        return predict_many(text, engine)
-    return predict_many([check_text(text)], engine)[0]
+        return predict_many(text, engine, lexicon=lexicon)
+    return predict_many([check_text(text)], engine, lexicon=lexicon)[0]

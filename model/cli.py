@@ -1,34 +1,51 @@
-"""Command line: ``zhaoshang-ner predict|evaluate|validate``."""
+"""Command line: ``zhaoshang-ner predict|evaluate|validate|convert|stats|train``.
+
+Errors a user can fix are one line on stderr and a non-zero exit (``--debug``
+shows the traceback); results go to stdout, messages to stderr, so output can
+be piped (``| head`` included) and redirected into a file.
+"""
 from __future__ import annotations
 
 import argparse
-import json
+import logging
+import os
 import sys
 from pathlib import Path
 
 from .labels import LABELS
 
+log = logging.getLogger("zhaoshang_ner")
 
-def _read_inputs(paths: list[str]) -> list[tuple[str, str]]:
+#: Exit codes: 1 = the job ran but found problems (validate), 2 = a usage or input error.
+EXIT_PROBLEMS, EXIT_ERROR = 1, 2
+
+
+class UserError(Exception):
+    """An error the user can fix; printed as one line."""
+
+
+def _engines() -> list[str]:
+    from .api import ENGINES
+
+    return list(ENGINES)
+
+
+def _read_inputs(paths: list[str], encoding: str | None) -> list[tuple[str, str]]:
+    from .readers import decode_bytes, read_document
+
     if not paths or paths == ["-"]:
-        return [("<stdin>", sys.stdin.read())]
-    out = []
-    for p in paths:
-        path = Path(p)
-        if not path.is_file():
-            raise SystemExit(f"zhaoshang-ner: {p}: no such file")
-        try:
-            out.append((p, path.read_text(encoding="utf-8")))
-        except UnicodeDecodeError as exc:
-            raise SystemExit(f"zhaoshang-ner: {p} is not UTF-8 text ({exc.reason}); convert it first, e.g. iconv -f GBK -t UTF-8")
-    return out
+        return [("<stdin>", decode_bytes(sys.stdin.buffer.read(), encoding, name="<stdin>").text)]
+    return [(p, read_document(p, encoding).text) for p in paths]
 
 
 def _table(name: str, record) -> str:
     lines = [f"== {name}  ({record.engine}, {record.text_length} chars, {len(record.entities)} entities)"]
     lines.append(f"{'label':<9}{'start':>7}{'end':>7}  {'score':>5}  {'value':>16}  text")
     for e in record.entities:
-        val = "" if e.value is None else (f"{e.value:,.0f} {e.unit}" if e.value >= 100 else f"{e.value} {e.unit}")
+        if e.value is not None:
+            val = f"{e.value:,.0f} {e.unit}" if e.value >= 100 else f"{e.value} {e.unit}"
+        else:
+            val = f"({e.value_note})" if e.value_note and e.value_note != "masked" else ""
         lines.append(f"{e.label:<9}{e.start:>7}{e.end:>7}  {e.score:>5.2f}  {val:>16}  {e.text}")
     lines.append("summary:")
     for key, values in record.summary.items():
@@ -38,81 +55,97 @@ def _table(name: str, record) -> str:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from .api import predict_many
+    from .schema import dumps
 
-    inputs = _read_inputs(args.files)
-    records = predict_many([t for _, t in inputs], engine=args.engine)
+    engine = args.engine
+    if args.model:
+        from .neural import Recognizer
+
+        if engine not in (None, "model"):
+            raise UserError(f"--model serves the model engine; drop --engine {engine}")
+        engine = Recognizer(args.model)
+    inputs = _read_inputs(args.files, args.encoding)
+    records = predict_many([t for _, t in inputs], engine=engine, lexicon=args.lexicon)
     for (name, _), rec in zip(inputs, records):
         if args.format == "table":
             print(_table(name, rec))
         else:
             d = rec.to_dict()
             d["source"] = name
-            print(json.dumps(d, ensure_ascii=False))
+            print(dumps(d))
     return 0
+
+
+def _load_gold(spec: str, corpus_dir: Path | None, fmt: str | None):
+    """'seeds', 'all' (the project's gold, in a repository checkout) or a user's annotation file."""
+    from .gold import ANNOTATIONS, load_all, load_seeds
+
+    if spec in ("seeds", "all"):
+        if not ANNOTATIONS.is_dir():
+            raise UserError(f"--gold {spec}: the project's gold annotations live in the source repository, "
+                            "not in an installed package; pass your own file: --gold my.jsonl")
+        return (load_seeds(), None) if spec == "seeds" else load_all(corpus_dir)
+    from .formats import read_annotations
+
+    return read_annotations(spec, fmt), None
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
-    from .gold import load_all, load_seeds
     from .report import predictions_for, terminal_summary, write_report
 
-    if args.gold == "seeds":
-        docs, note = load_seeds(), None
-    else:
-        docs, note = load_all(args.corpus_dir)
-    if note:
-        print(f"note: {note}", file=sys.stderr)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in _engines()]
+    if unknown or not engines:
+        raise UserError(f"unknown engine(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(_engines())}")
+    if args.out and (args.out / "REPORT.md").exists() and not args.force:
+        raise UserError(f"{args.out} already holds a report; pass --force to overwrite it")
+    docs, note = _load_gold(args.gold, args.corpus_dir, args.gold_format)
+    if note:
+        log.warning("note: %s", note)
     preds, results = {}, []
     for engine in engines:
-        preds[engine] = predictions_for(engine, docs)
+        preds[engine] = predictions_for(engine, docs, lexicon=args.lexicon)
         results.append(evaluate(engine, docs, preds[engine]))
     print(terminal_summary(results))
     if args.out:
         n_chars = sum(len(d.text) for d in docs)
         preface = (f"Gold: {len(docs)} documents, {n_chars} characters, "
                    f"{sum(len(d.entities) for d in docs)} entities ({args.gold}). "
-                   "Engines are run as shipped: a trained model scored here has seen these documents "
-                   "in training; its honest score is the cross-validated one (`python -m training.crossval`).")
+                   "Engines are run as shipped: a trained model scored here has seen the project's own documents "
+                   "in training; its honest score there is the cross-validated one (`python -m training.crossval`).")
         path = write_report(results, Path(args.out), title="zhaoshang-ner evaluation", docs=docs,
                             predictions=preds, preface=preface)
-        print(f"report written to {path}")
+        log.warning("report written to %s", path)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import main
+    from .validate import run
 
-    return main(args.rest)
+    return run(args.seeds, args.corpus, args.corpus_dir)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    """Span JSONL (seeds format, text inline) <-> character-level CoNLL BIO."""
-    from .bio import conll_to_docs, doc_to_conll
+    """Any supported annotation format to any other, through one document shape."""
+    from .formats import read_annotations, write_annotations
 
-    data = Path(args.file).read_text(encoding="utf-8")
-    if args.to == "conll":
-        for line in data.splitlines():
-            if line.strip():
-                d = json.loads(line)
-                if "text" not in d:
-                    raise SystemExit("zhaoshang-ner: standoff records carry no text; convert seeds-style JSONL only")
-                spans = [(e["start"], e["end"], e["label"]) for e in d["entities"]]
-                sys.stdout.write(doc_to_conll(d["id"], d["text"], spans))
+    docs = read_annotations(args.file, args.source_format)
+    out = write_annotations(docs, args.to)
+    if args.out:
+        Path(args.out).write_text(out, encoding="utf-8")
+        log.warning("%d document(s) written to %s", len(docs), args.out)
     else:
-        for doc_id, text, spans in conll_to_docs(data):
-            ents = [{"start": s, "end": e, "label": lab, "text": text[s:e]} for s, e, lab in spans]
-            print(json.dumps({"id": doc_id, "text": text, "entities": ents}, ensure_ascii=False))
+        sys.stdout.write(out)
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .gold import load_all
     from .stats import gold_stats_markdown
 
-    docs, note = load_all(args.corpus_dir)
+    docs, note = _load_gold(args.gold, args.corpus_dir, None)
     if note:
-        print(f"note: {note}", file=sys.stderr)
+        log.warning("note: %s", note)
     print(gold_stats_markdown(docs))
     if args.agreement:
         from .stats import agreement_markdown
@@ -122,40 +155,137 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit, findings_tsv, summary_markdown
+    from .gold import ANNOTATIONS
+
+    docs, note = _load_gold(args.gold, args.corpus_dir, None)
+    if note:
+        log.warning("note: %s", note)
+    decisions = args.decisions or (ANNOTATIONS / "DECISIONS.md")
+    findings = audit(docs, decisions)
+    print(f"{len(findings)} finding(s) over {len(docs)} documents\n")
+    print(summary_markdown(findings, limit=args.limit))
+    if args.tsv:
+        Path(args.tsv).write_text(findings_tsv(findings), encoding="utf-8")
+        log.warning("every finding written to %s", args.tsv)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .finetune import finetune
+
+    out = finetune(args.data, args.out, data_format=args.data_format, start_from=args.start_from,
+                   epochs=args.epochs, max_steps=args.max_steps, force=args.force)
+    log.warning("model written to %s; use it with: zhaoshang-ner predict --model %s FILE", out, out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .formats import FORMATS
+
     ap = argparse.ArgumentParser(prog="zhaoshang-ner", description="Entities of Chinese investment-promotion reports: "
                                  + ", ".join(LABELS))
+    ap.add_argument("--version", action="version", version=f"zhaoshang-ner {__version__}")
+    ap.add_argument("--debug", action="store_true", help="show tracebacks and debug messages")
+    ap.add_argument("--quiet", action="store_true", help="no messages on stderr except errors")
     sub = ap.add_subparsers(dest="command", required=True)
+
     p = sub.add_parser("predict", help="entities of files (or stdin) as JSON lines or a table")
-    p.add_argument("files", nargs="*", help="UTF-8 text files; none or '-' reads stdin")
-    p.add_argument("--engine", choices=["rules", "model"], default=None, help="default: the shipped model if present")
+    p.add_argument("files", nargs="*", help="text files (any common encoding); none or '-' reads stdin")
+    p.add_argument("--engine", default=None, help="rules or model; default: the shipped default engine")
     p.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    p.add_argument("--encoding", default=None, help="the files' encoding (default: BOM, else UTF-8, else detected)")
+    p.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
+    p.add_argument("--model", default=None, help="a model folder of your own (from `zhaoshang-ner train`)")
     p.set_defaults(func=cmd_predict)
-    e = sub.add_parser("evaluate", help="score engines on the gold annotations and write a report")
+
+    e = sub.add_parser("evaluate", help="score engines on gold annotations and write a report")
     e.add_argument("--engines", default="rules", help="comma-separated, e.g. rules,model")
-    e.add_argument("--gold", choices=["seeds", "all"], default="all",
-                   help="seeds only, or seeds plus the annotated corpus where ../shared/corpus is present")
+    e.add_argument("--gold", default="all",
+                   help="'seeds', 'all' (the project's gold, in a source checkout) or your annotation file "
+                        f"({', '.join(FORMATS)})")
+    e.add_argument("--gold-format", choices=FORMATS, default=None, help="format of --gold FILE (default: guessed)")
     e.add_argument("--corpus-dir", type=Path, default=None)
+    e.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
     e.add_argument("--out", type=Path, default=None, help="folder for REPORT.md, scores.json and the chart")
+    e.add_argument("--force", action="store_true", help="overwrite a report already in --out")
     e.set_defaults(func=cmd_evaluate)
-    v = sub.add_parser("validate", help="check the gold annotation files")
-    v.add_argument("rest", nargs=argparse.REMAINDER)
+
+    v = sub.add_parser("validate", help="check the project's gold annotation files")
+    from .gold import CORPUS_JSONL, SEEDS_JSONL
+
+    v.add_argument("--seeds", type=Path, default=SEEDS_JSONL)
+    v.add_argument("--corpus", type=Path, default=CORPUS_JSONL)
+    v.add_argument("--corpus-dir", type=Path, default=None)
     v.set_defaults(func=cmd_validate)
-    c = sub.add_parser("convert", help="span JSONL <-> character-level BIO (CoNLL-style), lossless")
+
+    c = sub.add_parser("convert", help="annotation files between formats: " + ", ".join(FORMATS))
     c.add_argument("file")
-    c.add_argument("--to", choices=["conll", "jsonl"], required=True)
+    c.add_argument("--from", dest="source_format", choices=FORMATS, default=None, help="default: guessed")
+    c.add_argument("--to", choices=FORMATS, required=True)
+    c.add_argument("--out", default=None, help="output file (default: stdout)")
     c.set_defaults(func=cmd_convert)
-    st = sub.add_parser("stats", help="counts of the gold annotations (Markdown)")
+
+    st = sub.add_parser("stats", help="counts of gold annotations (Markdown)")
+    st.add_argument("--gold", default="all", help="'seeds', 'all' or your annotation file")
     st.add_argument("--corpus-dir", type=Path, default=None)
     st.add_argument("--agreement", type=Path, default=None,
                     help="second annotator's standoff JSONL (annotations/iaa/second_annotator.jsonl)")
     st.set_defaults(func=cmd_stats)
+
+    a = sub.add_parser("audit", help="consistency audit of gold annotations: one string, one ruling")
+    a.add_argument("--gold", default="all", help="'seeds', 'all' or your annotation file")
+    a.add_argument("--corpus-dir", type=Path, default=None)
+    a.add_argument("--decisions", type=Path, default=None, help="rulings file (default: annotations/DECISIONS.md)")
+    a.add_argument("--limit", type=int, default=30, help="surfaces listed per kind")
+    a.add_argument("--tsv", type=Path, default=None, help="write every finding to this TSV")
+    a.set_defaults(func=cmd_audit)
+
+    t = sub.add_parser("train", help="fine-tune the classifier on your annotations")
+    t.add_argument("--data", required=True, help=f"your annotation file ({', '.join(FORMATS)})")
+    t.add_argument("--data-format", choices=FORMATS, default=None)
+    t.add_argument("--out", type=Path, required=True, help="folder for the new model")
+    t.add_argument("--from", dest="start_from", default="shipped",
+                   help="'shipped' (continue from the shipped weights, keeping their feature tables) or a model folder")
+    t.add_argument("--epochs", type=int, default=3)
+    t.add_argument("--max-steps", type=int, default=None, help="stop early (a quick check)")
+    t.add_argument("--force", action="store_true", help="overwrite a model already in --out")
+    t.set_defaults(func=cmd_train)
     return ap
+
+
+def _configure_logging(debug: bool, quiet: bool) -> None:
+    """Our own logger only: the user's logging (and jieba's, transformers') is left alone."""
+    if log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if debug else logging.ERROR if quiet else logging.INFO)
+    log.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    _configure_logging(args.debug, args.quiet)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # the reader (head, less) went away: stop quietly, as cat does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("zhaoshang-ner: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place errors become one line
+        if args.debug:
+            raise
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"zhaoshang-ner: error: {msg}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -38,18 +38,19 @@ def encode_chars(text: str, vocab: dict[str, int]) -> list[int]:
     return [vocab[char_to_token(ch, vocab)] for ch in text]
 
 
-def rule_feature_ids(text: str) -> list[int]:
+def rule_feature_ids(text: str, lexicon=None) -> list[int]:
     """The rule baseline's IOB2 tag id of each character of a normalised text.
 
     The classifier reads them as token-type ids: a learned feature that lets it
     trust the rules where they are reliable (amounts, areas) and overrule them
-    where they are not.
+    where they are not. A user's lexicon (``rules.Lexicon``) reaches the model
+    here: its names become rule tags, which the model reads.
     """
     from . import rules
     from .bio import spans_to_tags
     from .labels import TAG2ID
 
-    return [TAG2ID[t] for t in spans_to_tags(len(text), rules.extract(text))]
+    return [TAG2ID[t] for t in spans_to_tags(len(text), rules.extract(text, lexicon=lexicon))]
 
 
 def windows(length: int, max_chars: int, stride: int) -> list[tuple[int, int]]:

@@ -47,25 +47,33 @@ class Recognizer:
         self.path = path
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if _model is None:
-            if not (path / "config.json").is_file():
-                raise FileNotFoundError(f"no model at {path}: expected config.json, model.safetensors and vocab.txt")
             from transformers import AutoModelForTokenClassification
             from transformers.utils import logging as hf_logging
 
-            # keep a library call quiet: no progress bar or load report on the user's terminal
+            from .manifest import ModelDirError, check_model_dir, check_weights
+
+            check_model_dir(path)
+            # keep a library call quiet: no progress bar or load report on the user's terminal;
+            # what that report would say (missing or unexpected tensors) is checked below instead
             verbosity, bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
             hf_logging.set_verbosity_error()
             hf_logging.disable_progress_bar()
             try:
-                _model = AutoModelForTokenClassification.from_pretrained(path)
+                _model, info = AutoModelForTokenClassification.from_pretrained(path, output_loading_info=True)
             finally:
                 hf_logging.set_verbosity(verbosity)
                 if bar:
                     hf_logging.enable_progress_bar()
+            for kind in ("missing_keys", "unexpected_keys", "mismatched_keys"):
+                if info.get(kind):
+                    names = ", ".join(str(k) for k in list(info[kind])[:3])
+                    raise ModelDirError(f"{path / 'model.safetensors'}: {kind.replace('_', ' ')} ({names}): "
+                                        "the weights do not match the config; they would be served random")
+            check_weights(_model, path)
             _vocab = read_vocab(path)
         self.vocab = _vocab
         self.model = _model.to(self.device).eval()
-        #: the model reads the rule baseline's tags as token types (see training.train.add_rule_features)
+        #: the model reads the rule baseline's tags as token types (see zhaoshang_ner.trainer.add_rule_features)
         self.rule_features = bool(getattr(self.model.config, "rule_features", False))
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         if [id2label[i] for i in range(len(id2label))] != list(TAGS):
@@ -83,7 +91,7 @@ class Recognizer:
         """Wrap a model already in memory (cross-validation folds, tests)."""
         return cls("<in-memory>", _model=model, _vocab=vocab, **kwargs)
 
-    def tag_probabilities(self, texts: Sequence[str]) -> list[np.ndarray]:
+    def tag_probabilities(self, texts: Sequence[str], lexicon=None) -> list[np.ndarray]:
         """Per-character tag probabilities, averaged over overlapping windows."""
         import torch
 
@@ -91,7 +99,7 @@ class Recognizer:
         jobs = []  # (text index, window start, ids, rule-feature ids)
         for ti, text in enumerate(texts):
             ids = encode_chars(text, self.vocab)
-            feats = rule_feature_ids(text) if self.rule_features else [0] * len(text)
+            feats = rule_feature_ids(text, lexicon) if self.rule_features else [0] * len(text)
             for s, e in windows(len(text), self.max_chars, self.stride):
                 jobs.append((ti, s, ids[s:e], feats[s:e]))
         sums = [np.zeros((len(t), len(TAGS)), dtype=np.float32) for t in texts]
@@ -118,13 +126,16 @@ class Recognizer:
                     counts[ti][s:s + len(ids)] += 1
         return [sm / np.maximum(c, 1) for sm, c in zip(sums, counts)]
 
-    def predict_spans(self, texts: Sequence[str]) -> list[list[ScoredSpan]]:
+    def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[ScoredSpan]]:
         """Scored spans of normalised texts (offsets into those texts)."""
-        return [decode(p) if len(p) else [] for p in self.tag_probabilities(texts)]
+        return [decode(p) if len(p) else [] for p in self.tag_probabilities(texts, lexicon)]
+
+
+_LOAD_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def default_recognizer() -> Recognizer:
+def _load_shipped() -> Recognizer:
     if not shipped_model_available():
         raise FileNotFoundError(
             f"no shipped model under {SHIPPED_MODEL_DIR}; use engine='rules' or train one with "
@@ -133,7 +144,19 @@ def default_recognizer() -> Recognizer:
     return Recognizer(SHIPPED_MODEL_DIR)
 
 
+def default_recognizer() -> Recognizer:
+    """The shipped model, loaded once: concurrent first calls wait for one load instead of each loading it."""
+    with _LOAD_LOCK:
+        return _load_shipped()
+
+
 def model_card(path: Path = SHIPPED_MODEL_DIR) -> dict:
     """Training facts saved beside the weights (base, data, scores)."""
     f = path / "training_info.json"
-    return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    if not f.is_file():
+        return {}
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RuntimeError(f"{f}: unreadable model card ({exc}); cannot choose the default engine: "
+                           "name one, engine='rules' or 'model'") from None

@@ -12,11 +12,11 @@ from .labels import LABELS
 Span = tuple[int, int, str]
 
 
-def predictions_for(engine: str, docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
+def predictions_for(engine, docs: Sequence[GoldDoc], lexicon=None) -> dict[str, list[Span]]:
     """Original-offset spans of ``engine`` on each gold document."""
     from .api import predict_many
 
-    records = predict_many([d.text for d in docs], engine=engine)
+    records = predict_many([d.text for d in docs], engine=engine, lexicon=lexicon)
     return {d.id: [(e.start, e.end, e.label) for e in r.entities] for d, r in zip(docs, records)}
 
 

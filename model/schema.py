@@ -7,13 +7,26 @@ engine ran internally.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .labels import LABELS, SUMMARY_KEYS
 
 #: Bumped whenever a field is added, removed or changes meaning.
-SCHEMA_VERSION = "1.0"
+#: 1.1: ``Entity.value_note``, ``Record.version``.
+SCHEMA_VERSION = "1.1"
+
+
+def package_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def dumps(obj: Any) -> str:
+    """Strict JSON (RFC 8259): a NaN or infinity is an error here, never ``Infinity`` in a file."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False)
 
 
 @dataclass(frozen=True)
@@ -25,7 +38,9 @@ class Entity:
     currency's base unit, yuan for RMB; see ``unit``) and areas (square
     metres), ``None`` where the text masks digits or the label has no value.
     ``value_range`` holds ``[low, high]`` for ranges such as 10-20亿元, whose
-    ``value`` is then ``None``.
+    ``value`` is then ``None``. ``value_note`` says why an amount or area has
+    no ``value``: "masked", "range", "unparsed" or "implausible" (not finite,
+    or beyond any real figure: see ``values.MAX_AMOUNT``).
     """
 
     label: str
@@ -37,6 +52,7 @@ class Entity:
     value: float | None = None
     unit: str | None = None
     value_range: tuple[float, float] | None = None
+    value_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -47,12 +63,18 @@ class Entity:
 
 @dataclass
 class Record:
-    """What ``predict(text)`` returns for one text."""
+    """What ``predict(text)`` returns for one text.
+
+    ``version`` is the package version that made it (weights and default
+    engine change only with it), so a table built over months says which
+    release produced each row.
+    """
 
     engine: str
     text_length: int
     entities: list[Entity] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
+    version: str = field(default_factory=package_version)
 
     def __post_init__(self) -> None:
         self.entities = sorted(self.entities, key=lambda e: (e.start, e.end))
@@ -73,8 +95,12 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
+            "version": self.version,
             "engine": self.engine,
             "text_length": self.text_length,
             "entities": [e.to_dict() for e in self.entities],
             "summary": self.summary,
         }
+
+    def to_json(self) -> str:
+        return dumps(self.to_dict())

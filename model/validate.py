@@ -2,7 +2,7 @@
 
 Checks every rule of ``annotations/GUIDE.md`` that a program can check and
 names the document, offset and rule of each problem, so a failing file can be
-fixed by hand. Usable as ``python -m model.validate`` or ``zhaoshang-ner validate``.
+fixed by hand. Run as ``zhaoshang-ner validate``.
 """
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ def check_doc(doc_id: str, text: str, entities: list[dict], *, has_surface: bool
         if not has_surface and "text" in e:
             problems.append(Problem(doc_id, start, "copied-text",
                                     "standoff corpus records must not copy the document text"))
-        if is_edge_noise(surface[0]) or is_edge_noise(surface[-1]):
+        # the full stop of a Latin abbreviation belongs to the name (Co., Ltd.); any other edge mark does not
+        abbreviation = surface.endswith(".") and len(surface) > 1 and surface[-2].isascii() and surface[-2].isalpha()
+        if is_edge_noise(surface[0]) or (is_edge_noise(surface[-1]) and not abbreviation):
             problems.append(Problem(doc_id, start, "edge",
                                     f"span {surface!r} starts or ends with whitespace or punctuation"))
         spans.append((start, end, label))
@@ -65,12 +67,22 @@ def check_doc(doc_id: str, text: str, entities: list[dict], *, has_surface: bool
     return problems
 
 
+class MalformedFile(ValueError):
+    """A gold file that is not JSON lines; the message names the file and line."""
+
+
 def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
     rows = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if line.strip():
-                rows.append((n, json.loads(line)))
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise MalformedFile(f"{path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
+                if not isinstance(row, dict):
+                    raise MalformedFile(f"{path}:{n}: each line must be a JSON object")
+                rows.append((n, row))
     return rows
 
 
@@ -126,27 +138,19 @@ def validate_corpus(path: Path = CORPUS_JSONL, corpus_dir: Path | None = None) -
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="zhaoshang-ner validate", description=__doc__)
-    ap.add_argument("--seeds", type=Path, default=SEEDS_JSONL)
-    ap.add_argument("--corpus", type=Path, default=CORPUS_JSONL)
-    ap.add_argument("--corpus-dir", type=Path, default=None)
-    args = ap.parse_args(argv)
-    problems = validate_seeds(args.seeds)
-    checked = [str(args.seeds)]
-    if args.corpus.exists():
+def run(seeds: Path = SEEDS_JSONL, corpus: Path = CORPUS_JSONL, corpus_dir: Path | None = None) -> int:
+    """Print every problem and a count; 1 if there are problems (the CLI's ``validate``)."""
+    if not Path(seeds).is_file():
+        raise FileNotFoundError(f"{seeds}: no such file (the gold lives in the source repository)")
+    problems = validate_seeds(Path(seeds))
+    checked = [str(seeds)]
+    if Path(corpus).exists():
         try:
-            problems += validate_corpus(args.corpus, args.corpus_dir)
-            checked.append(str(args.corpus))
+            problems += validate_corpus(Path(corpus), corpus_dir)
+            checked.append(str(corpus))
         except CorpusMissing as exc:
             print(f"note: {exc}; corpus annotations not checked", file=sys.stderr)
     for p in problems:
         print(p)
     print(f"{len(problems)} problem(s) in {', '.join(checked)}")
     return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,9 +5,13 @@ found it. Works on the *normalised* form of a span (simplified, half-width).
 Amounts are returned in the currency's base unit (yuan for RMB) with an ISO
 code in ``unit``; areas in square metres (``unit="m2"``). Masked digits
 (``xx.x亿元``) give ``None``: an unknown number must not look like a known one.
+Neither may an absurd one: a value that is not finite or lies beyond any
+plausible figure (more money than the world's yearly output, more land than
+the Earth's) is ``None`` with a ``note`` saying why, never ``inf``.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -58,11 +62,27 @@ _NUM = rf"(?:[0-9xX][0-9xX,，]*(?:\.[0-9xX]+)?|[{_CN_DIGITS}点]+)"
 _RANGE_SEP = r"(?:-|—|–|~|～|至|到)"
 
 
+#: Upper bounds of a plausible value, in base units: 10^16 (ten thousand
+#: trillion) of any currency is beyond world output; 10^14 m² is about the
+#: Earth's land. Beyond them the text is garbage or a typo, not a figure.
+MAX_AMOUNT = 1e16
+MAX_AREA_M2 = 1e14
+
+#: Why a value is None where the label normally has one.
+NOTE_MASKED = "masked"            # digits hidden by x: xx.x亿元
+NOTE_IMPLAUSIBLE = "implausible"  # not finite, or beyond MAX_AMOUNT / MAX_AREA_M2
+NOTE_UNPARSED = "unparsed"        # no number could be read
+NOTE_RANGE = "range"              # a range: see value_range
+
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,40}(?:\.[0-9]{1,40})?")
+
+
 @dataclass(frozen=True)
 class Value:
     value: float | None
     unit: str | None
     value_range: tuple[float, float] | None = None
+    note: str | None = None
 
 
 def parse_number(s: str) -> float | None:
@@ -70,18 +90,20 @@ def parse_number(s: str) -> float | None:
     s = s.replace(",", "").replace("，", "").strip()
     if not s or "x" in s.lower():
         return None
-    try:
+    if _PLAIN_NUMBER.fullmatch(s):
+        # only plain decimals: float() would also read "1e308", "inf" and "nan"
         return float(s)
-    except ValueError:
-        pass
+    if re.search(r"[0-9]", s) and not re.fullmatch(r"[0-9.]+[" + _CN_DIGITS[1:] + r"]*", s):
+        return None
     import cn2an  # lazily: only needed for Chinese numerals
 
     if s[0] in "十百千万亿":
         s = ("一" + s) if s[0] != "十" else s
     try:
-        return float(cn2an.cn2an(s, "smart"))
-    except (ValueError, KeyError, TypeError, IndexError):
+        n = float(cn2an.cn2an(s, "smart"))
+    except (ValueError, KeyError, TypeError, IndexError, OverflowError):
         return None
+    return n if math.isfinite(n) else None
 
 
 def _split_multiplier(s: str) -> tuple[str, float]:
@@ -126,6 +148,26 @@ def _with_range(body: str) -> tuple[float | None, tuple[float, float] | None]:
     return _quantity(body), None
 
 
+def _bounded(label_max: float, value: float | None, rng: tuple[float, float] | None,
+             unit: str, body: str, digits: int | None = None) -> Value:
+    """The one place a computed value becomes a Value: masked, absurd and ranges get their note."""
+    def ok(x: float) -> bool:
+        return math.isfinite(x) and 0 <= x <= label_max
+
+    if rng is not None:
+        if not (ok(rng[0]) and ok(rng[1])):
+            return Value(None, unit, None, NOTE_IMPLAUSIBLE)
+        if digits is not None:
+            rng = (round(rng[0], digits), round(rng[1], digits))
+        return Value(None, unit, rng, NOTE_RANGE)
+    if value is None:
+        masked = "x" in body.lower()
+        return Value(None, unit, None, NOTE_MASKED if masked else NOTE_UNPARSED)
+    if not ok(value):
+        return Value(None, unit, None, NOTE_IMPLAUSIBLE)
+    return Value(round(value, digits) if digits is not None else value, unit)
+
+
 def amount_value(normalized: str) -> Value:
     """Value of an amount mention: 192.8亿元 -> 19280000000 CNY; 2967万元 -> 29670000."""
     s = normalized.replace(" ", "")
@@ -140,7 +182,7 @@ def amount_value(normalized: str) -> Value:
     s = s.rstrip("元块钱")
     s = re.sub(r"^(?:人民币|RMB)", "", s)
     value, rng = _with_range(s)
-    return Value(value, unit, rng)
+    return _bounded(MAX_AMOUNT, value, rng, unit, s)
 
 
 def area_value(normalized: str) -> Value:
@@ -151,12 +193,10 @@ def area_value(normalized: str) -> Value:
         if s.endswith(word):
             body = s.replace(word, "")
             value, rng = _with_range(body)
-            if value is not None:
-                value = round(value * factor, 2)
-            if rng is not None:
-                rng = (round(rng[0] * factor, 2), round(rng[1] * factor, 2))
-            return Value(value, "m2", rng)
-    return Value(None, "m2")
+            value = None if value is None else value * factor
+            rng = None if rng is None else (rng[0] * factor, rng[1] * factor)
+            return _bounded(MAX_AREA_M2, value, rng, "m2", body, digits=2)
+    return Value(None, "m2", None, NOTE_UNPARSED)
 
 
 def value_for(label: str, normalized: str) -> Value:
