@@ -196,3 +196,69 @@ def evaluate(engine: str, docs: Sequence[GoldDoc], predictions: Mapping[str, Seq
         errors += classify_errors(doc, pred, cap=None if doc.family == "seeds" else corpus_context_cap)
     report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
     return EngineResult(engine, strict, overlap, record, per_doc, dict(per_family), errors, report)
+
+
+def micro_f1(docs: Sequence[GoldDoc], predictions: Mapping[str, Sequence[Span]]) -> float:
+    total = PRF()
+    for d in docs:
+        for prf in strict_counts(d.spans(), [tuple(p) for p in predictions.get(d.id, [])]).values():
+            total += prf
+    return total.f1
+
+
+def bootstrap_ci(docs: Sequence[GoldDoc], *predictions: Mapping[str, Sequence[Span]], n: int = 1000,
+                 seed: int = 0, alpha: float = 0.05) -> list[tuple[float, float]]:
+    """Document-bootstrap (1 - alpha) intervals of strict micro-F1, one per prediction set.
+
+    Resampling whole documents keeps each document's entities together (they are
+    not independent); the same resamples serve every prediction set, so with two
+    sets the interval of their difference is :func:`paired_bootstrap_diff`.
+    """
+    import random
+
+    rng = random.Random(seed)
+    counts = [[_doc_counts(d, p) for d in docs] for p in predictions]
+    samples: list[list[float]] = [[] for _ in predictions]
+    for _ in range(n):
+        idx = [rng.randrange(len(docs)) for _ in docs]
+        for k, per_doc in enumerate(counts):
+            samples[k].append(_f1_of(per_doc[i] for i in idx))
+    return [_interval(s, alpha) for s in samples]
+
+
+def paired_bootstrap_diff(docs: Sequence[GoldDoc], a: Mapping[str, Sequence[Span]], b: Mapping[str, Sequence[Span]],
+                          n: int = 1000, seed: int = 0, alpha: float = 0.05) -> tuple[float, float, float]:
+    """F1(b) - F1(a) with its document-bootstrap interval, and the share of resamples where b wins."""
+    import random
+
+    rng = random.Random(seed)
+    ca = [_doc_counts(d, a) for d in docs]
+    cb = [_doc_counts(d, b) for d in docs]
+    diffs = []
+    for _ in range(n):
+        idx = [rng.randrange(len(docs)) for _ in docs]
+        diffs.append(_f1_of(cb[i] for i in idx) - _f1_of(ca[i] for i in idx))
+    lo, hi = _interval(diffs, alpha)
+    return lo, hi, sum(d > 0 for d in diffs) / n
+
+
+def _doc_counts(doc: GoldDoc, predictions: Mapping[str, Sequence[Span]]) -> tuple[int, int, int]:
+    gold, pred = set(doc.spans()), {tuple(p) for p in predictions.get(doc.id, [])}
+    return len(gold & pred), len(pred), len(gold)
+
+
+def _f1_of(rows) -> float:
+    tp = npred = ngold = 0
+    for a, b, c in rows:
+        tp, npred, ngold = tp + a, npred + b, ngold + c
+    return 2 * tp / (npred + ngold) if npred + ngold else 0.0
+
+
+def _interval(values: list[float], alpha: float) -> tuple[float, float]:
+    v = sorted(values)
+    return v[int(len(v) * alpha / 2)], v[min(len(v) - 1, int(len(v) * (1 - alpha / 2)))]
+
+
+def boundary_share(result: EngineResult) -> float:
+    """Share of an engine's errors that are right-label spans with wrong edges."""
+    return sum(e.kind == "boundary" for e in result.errors) / max(1, len(result.errors))

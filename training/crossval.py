@@ -29,8 +29,16 @@ from .config import TrainConfig
 Span = tuple[int, int, str]
 
 
+#: Outlets that several repositories carry (SOURCES.tsv ``doc_type`` names them): one group each,
+#: so no fold trains on one copy of an outlet and tests on another.
+OUTLETS = {"新闻联播": "outlet:CCTV 新闻联播", "Wikipedia": "outlet:Wikipedia"}
+
+#: The corpus releases: v1 (seeds + c001-c062, 6 repositories) and v2 (c063-c114, 22 new ones).
+V2_FIRST = "c063"
+
+
 def source_groups(docs: Sequence[GoldDoc], corpus_dir: Path) -> list[str]:
-    """The source each document comes from: its repository, or "seeds"."""
+    """The outlet each document comes from: its repository (merged where one outlet has several), or "seeds"."""
     repos: dict[str, str] = {}
     tsv = corpus_dir / "SOURCES.tsv"
     if tsv.is_file():
@@ -38,17 +46,30 @@ def source_groups(docs: Sequence[GoldDoc], corpus_dir: Path) -> list[str]:
         header = lines[0].split("\t")
         for line in lines[1:]:
             row = dict(zip(header, line.split("\t")))
-            repos[row["id"]] = row["repo"]
+            outlet = next((o for key, o in OUTLETS.items() if key in row.get("doc_type", "")), None)
+            repos[row["id"]] = outlet or row["repo"]
     return [repos.get(d.id, "seeds") for d in docs]
 
 
-def make_folds(docs: Sequence[GoldDoc], corpus_dir: Path, k: int) -> tuple[list[tuple[list[str], list[str]]], str]:
+def make_folds(docs: Sequence[GoldDoc], corpus_dir: Path, k: int,
+               scheme: str = "outlet") -> tuple[list[tuple[list[str], list[str]]], str]:
     ids = [d.id for d in docs]
     groups = source_groups(docs, corpus_dir)
+    if scheme == "release":
+        # train on one corpus release, test on the other: the v2 outlets are all new to v1
+        v2 = [i for i in ids if i.startswith("c") and i >= V2_FIRST]
+        v1 = [i for i in ids if i not in set(v2)]
+        by = dict(zip(ids, groups))
+        shared = {by[i] for i in v1} & {by[i] for i in v2}
+        if not v2 or shared:
+            raise SystemExit(f"release folds need v2 documents from outlets not in v1 (shared: {sorted(shared)})")
+        return [(v1, v2), (v2, v1)], (f"two folds by corpus release: v1 ({len(v1)} docs, "
+                                      f"{len({by[i] for i in v1})} outlets) and v2 ({len(v2)} docs, "
+                                      f"{len({by[i] for i in v2})} outlets), no outlet in both")
     if len(set(groups)) < 2:
         return list(leave_one_out(ids)), "leave-one-document-out (one source only)"
     k = min(k, len(set(groups)))
-    return grouped_folds(ids, groups, k), f"grouped {k}-fold by source"
+    return grouped_folds(ids, groups, k), f"grouped {k}-fold by outlet"
 
 
 def read_predictions(path: Path, engine: str = "model") -> dict[str, list[Span]]:
@@ -149,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--scheme", choices=["outlet", "release"], default="outlet",
+                    help="outlet: k folds grouped by outlet; release: train on corpus v1, test on v2, and back")
     ap.add_argument("--curve", default="0.25,0.5,0.75", help="training shares for the learning curve ('' = none)")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=CONFIG",
                     help="also score another config on the same folds (repeatable)")
@@ -168,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     docs, note = load_all(corpus_dir)
     if note:
         print(f"note: {note}", file=sys.stderr)
-    folds, scheme = make_folds(docs, corpus_dir, args.folds)
+    folds, scheme = make_folds(docs, corpus_dir, args.folds, args.scheme)
     args.out.mkdir(parents=True, exist_ok=True)
     # the exact command, so the model card and README can quote what produced these figures
     (args.out / "command.txt").write_text(
