@@ -140,13 +140,12 @@ def disagreement_section(a: EngineResult, b: EngineResult, docs: Sequence[GoldDo
 
 def chart(results: Sequence[EngineResult], path: Path, extra: dict[str, dict[str, float]] | None = None) -> None:
     """Grouped bars: strict and overlap F1 per label for each engine."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # a Figure of its own: no pyplot state, no backend switch in the caller's process
+    from matplotlib.figure import Figure
 
     labels = list(LABELS) + ["micro"]
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
     n = len(results) * 2
     width = 0.8 / n
     for i, r in enumerate(results):
@@ -162,7 +161,6 @@ def chart(results: Sequence[EngineResult], path: Path, extra: dict[str, dict[str
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def to_json(results: Sequence[EngineResult]) -> dict:

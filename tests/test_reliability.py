@@ -260,3 +260,12 @@ def test_validate_takes_its_options_and_names_a_malformed_line(tmp_path, capsys)
     assert main(["validate", "--seeds", str(bad), "--corpus", str(tmp_path / "none.jsonl")]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:2" in err and len(err.strip().splitlines()) == 1
+
+
+def test_reports_leave_the_users_matplotlib_backend_alone(tmp_path):
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    assert main(["--quiet", "evaluate", "--engines", "rules", "--gold", "seeds", "--out", str(tmp_path)]) == 0
+    assert matplotlib.get_backend() == before
+    assert (tmp_path / "f1_by_label.png").stat().st_size > 1000

@@ -126,12 +126,11 @@ def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction
 
 
 def curve_section(points: list[dict], rules_f1: float, out_dir: Path) -> str:
-    import matplotlib
+    # a Figure of its own: no pyplot state, no backend switch in the caller's process
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig = Figure(figsize=(6, 3.6))
+    ax = fig.subplots()
     xs = [p["train_chars"] for p in points]
     ax.plot(xs, [p["micro_f1"] for p in points], "o-", label="model")
     ax.axhline(rules_f1, color="grey", ls="--", label="rules (no training)")
@@ -142,7 +141,6 @@ def curve_section(points: list[dict], rules_f1: float, out_dir: Path) -> str:
     ax.legend()
     fig.tight_layout()
     fig.savefig(out_dir / "learning_curve.png", dpi=110)
-    plt.close(fig)
     rows = ["| share of training docs | training chars (mean per fold) | model micro-F1 | rules micro-F1 |",
             "|---|---|---|---|"]
     rows += [f"| {p['fraction']:.0%} | {p['train_chars']:.0f} | {100 * p['micro_f1']:.1f} | {100 * rules_f1:.1f} |"
