@@ -181,6 +181,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    """One report as an HTML page: entities highlighted, project rows linked to their evidence."""
+    from .api import predict
+    from .readers import read_document
+    from .show import write_html
+
+    text = read_document(args.file, args.encoding).text
+    record = predict(text, engine=args.engine, lexicon=args.lexicon)
+    out = write_html(text, record, args.html, title=Path(args.file).name)
+    log.warning("page written to %s (%d entities); open it in a browser", out, len(record.entities))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .formats import FORMATS
@@ -253,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-steps", type=int, default=None, help="stop early (a quick check)")
     t.add_argument("--force", action="store_true", help="overwrite a model already in --out")
     t.set_defaults(func=cmd_train)
+
+    sh = sub.add_parser("show", help="one report as an HTML page: entities highlighted, project rows beside the text")
+    sh.add_argument("file", help="a text file (any common encoding)")
+    sh.add_argument("--html", required=True, help="the page to write, e.g. out.html")
+    sh.add_argument("--engine", default=None, help="rules or model; default: the shipped default engine")
+    sh.add_argument("--encoding", default=None, help="the file's encoding (default: BOM, else UTF-8, else detected)")
+    sh.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
+    sh.set_defaults(func=cmd_show)
     return ap
 
 
