@@ -11,6 +11,7 @@ __version__ = "0.4.0"
 from .api import ENGINES, default_engine, predict, predict_many
 from .labels import LABELS, TAGS
 from .normalize import normalize
+from .projects import extract_projects
 from .schema import SCHEMA_VERSION, Entity, Record
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Entity",
     "Record",
     "default_engine",
+    "extract_projects",
     "normalize",
     "predict",
     "predict_many",

@@ -116,7 +116,7 @@ def _record(norm: Normalized, spans: list[ScoredSpan], engine: str) -> Record:
                 value_note=val.note,
             )
         )
-    return Record(engine=engine, text_length=len(norm.original), entities=entities)
+    return Record(engine=engine, text_length=len(norm.original), entities=entities, source_text=norm.original)
 
 
 def predict_many(texts: Iterable[str], engine: "str | Recognizer | None" = None, *,

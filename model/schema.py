@@ -75,6 +75,8 @@ class Record:
     entities: list[Entity] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
     version: str = field(default_factory=package_version)
+    #: the caller's text, kept (not serialised) so ``projects`` can link within it
+    source_text: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.entities = sorted(self.entities, key=lambda e: (e.start, e.end))
@@ -88,6 +90,15 @@ class Record:
             if e.normalized not in bucket:
                 bucket.append(e.normalized)
         return out
+
+    @property
+    def projects(self) -> list:
+        """Investment-project rows linked from these entities (``zhaoshang_ner.projects``)."""
+        if self.source_text is None:
+            raise ValueError("this record was built without its text; use extract_projects(text, record)")
+        from .projects import extract_projects
+
+        return extract_projects(self.source_text, self)
 
     def by_label(self, label: str) -> list[Entity]:
         return [e for e in self.entities if e.label == label]

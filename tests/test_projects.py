@@ -276,3 +276,12 @@ def test_next_sentence_about_the_same_company_is_the_same_record():
     assert roles(rec.amounts) == [("8亿元", "total_investment", None), ("20亿元", "output_value", None)]
     assert [(a.text, a.role) for a in rec.areas] == [("50亩", "land")]
     assert rec.evidence.text == text
+
+
+def test_record_projects_is_extract_projects_on_the_same_text():
+    from zhaoshang_ner import extract_projects, predict
+
+    text = "肇庆高新区与广东瑞庆时代新能源科技有限公司签约，项目总投资约16亿元，占地512亩。"
+    rec = predict(text, engine="rules")
+    assert [p.to_dict() for p in rec.projects] == [p.to_dict() for p in extract_projects(text, rec)]
+    assert rec.projects and rec.projects[0].to_dict()["amounts"][0]["role"] == "total_investment"
