@@ -194,6 +194,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_table(args: argparse.Namespace) -> int:
+    """Files, folders or globs to one table of project records (plus entities and documents)."""
+    from .bulk import run_table
+
+    progress = False if (args.no_progress or args.quiet) else None
+    summary = run_table(args.inputs, args.out, engine=args.engine, resume=args.resume, encoding=args.encoding,
+                        lexicon=args.lexicon, progress=progress, format=args.format, force=args.force)
+    log.warning("%s", summary.line())
+    return EXIT_PROBLEMS if summary.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .formats import FORMATS
@@ -274,6 +285,25 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--encoding", default=None, help="the file's encoding (default: BOM, else UTF-8, else detected)")
     sh.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
     sh.set_defaults(func=cmd_show)
+
+    tb = sub.add_parser("table", help="files, folders or globs to one table of project records "
+                                      "(CSV, JSONL, Excel, Parquet or SQLite)")
+    tb.add_argument("inputs", nargs="+", metavar="INPUT",
+                    help="files, folders (searched recursively for .txt .docx .pdf .html) or globs ('reports/**/*.txt')")
+    tb.add_argument("--out", required=True,
+                    help="the table to write: projects.csv, .jsonl, .xlsx, .parquet or .sqlite; CSV, JSONL and "
+                         "Parquet put the entities and documents tables beside it (projects.entities.csv, ...)")
+    tb.add_argument("--format", choices=["csv", "jsonl", "xlsx", "parquet", "sqlite"], default=None,
+                    help="default: from the extension of --out")
+    tb.add_argument("--engine", default=None, help="rules or model; default: the shipped default engine")
+    tb.add_argument("--resume", action="store_true",
+                    help="add to an existing --out, skipping documents already in it with the same text")
+    tb.add_argument("--force", action="store_true", help="replace an existing --out")
+    tb.add_argument("--encoding", default=None,
+                    help="the text and HTML files' encoding (default: BOM, else UTF-8, else detected)")
+    tb.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
+    tb.add_argument("--no-progress", action="store_true", help="no progress bar (there is none when stderr is not a terminal)")
+    tb.set_defaults(func=cmd_table)
     return ap
 
 
