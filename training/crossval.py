@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     # the exact command, so the model card and README can quote what produced these figures
     (args.out / "command.txt").write_text(
-        " ".join(["python -m training.crossval", *(argv if argv is not None else sys.argv[1:])]) + "\n", encoding="utf-8")
+        "python -m training.crossval " + shlex.join(argv if argv is not None else sys.argv[1:]) + "\n", encoding="utf-8")
     logf = open(args.out / "crossval_log.jsonl", "w", encoding="utf-8")
 
     def log(line: str) -> None:
