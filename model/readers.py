@@ -80,16 +80,8 @@ def decode_bytes(data: bytes, encoding: str | None = None, *, name: str = "input
 
 def read_document(path: str | Path, encoding: str | None = None) -> Decoded:
     """A text file's content as :func:`decode_bytes` reads it; a clear error for folders and missing files."""
-    p = Path(path)
-    if p.is_dir():
-        raise DecodeError(f"{p}: is a folder; name the files in it (e.g. {p}/*.txt)")
-    if not p.exists():
-        raise DecodeError(f"{p}: no such file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise DecodeError(f"{p}: cannot be read ({exc.strerror})") from None
-    return decode_bytes(data, encoding, name=str(p))
+    data = read_document_bytes(path)
+    return decode_bytes(data, encoding, name=str(Path(path)))
 
 
 # ---------------------------------------------------------------- other document formats

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from .evaluate import PRF
 from .gold import ANNOTATIONS, GoldDoc, sha256
 
 RECORDS_JSONL = ANNOTATIONS / "records.jsonl"
@@ -242,38 +243,6 @@ def from_prediction(p: Any) -> GoldRecord:
 # ---------------------------------------------------------------- scoring
 
 
-@dataclass
-class PRF:
-    gold: int = 0
-    pred: int = 0
-    correct: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.correct / self.pred if self.pred else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.correct / self.gold if self.gold else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def add(self, gold: int, pred: int, correct: int) -> None:
-        self.gold += gold
-        self.pred += pred
-        self.correct += correct
-
-    def __iadd__(self, other: "PRF") -> "PRF":
-        self.add(other.gold, other.pred, other.correct)
-        return self
-
-    def as_dict(self) -> dict[str, float]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "gold": self.gold, "pred": self.pred, "correct": self.correct}
-
 
 @dataclass
 class RecordScores:
@@ -332,7 +301,7 @@ def score_document(gold: Sequence[GoldRecord], pred: Sequence[Any]) -> RecordSco
     pr = [p if isinstance(p, GoldRecord) else from_prediction(p) for p in pred]
     s = RecordScores(docs=1)
     pairs = match_records(gold, pr)
-    s.records.add(len(gold), len(pr), len(pairs))
+    s.records += PRF(len(gold), len(pr), len(pairs))
     s.matched = len(pairs)
     s.event_agree = sum(gold[g].event == pr[p].event for g, p in pairs)
     g_links = set().union(*(r.links() for r in gold)) if gold else set()
@@ -340,7 +309,7 @@ def score_document(gold: Sequence[GoldRecord], pred: Sequence[Any]) -> RecordSco
     for k in LINK_KINDS:
         gk = {x for x in g_links if x[0] == k}
         pk = {x for x in p_links if x[0] == k}
-        s.links[k].add(len(gk), len(pk), len(gk & pk))
+        s.links[k] += PRF(len(gk), len(pk), len(gk & pk))
     return s
 
 
