@@ -194,3 +194,16 @@ def test_jieba_logger_untouched_in_a_fresh_process():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "prefix dict" not in run.stderr
+
+
+@pytest.mark.skipif(not __import__("zhaoshang_ner.neural", fromlist=["x"]).shipped_model_available(),
+                    reason="no shipped model")
+def test_a_user_lexicon_reaches_the_model_through_its_rule_features():
+    from zhaoshang_ner import predict
+
+    sentence = "澜沧星辰在洱海数智湾投资建设新项目。"
+    without = {(e.label, e.text) for e in predict(sentence, engine="model").entities}
+    with_lex = {(e.label, e.text) for e in predict(sentence, engine="model",
+                                                   lexicon={"park": ["洱海数智湾"]}).entities}
+    assert ("park", "洱海数智湾") not in without
+    assert ("park", "洱海数智湾") in with_lex
