@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .bio import conll_to_docs, doc_to_conll
-from .gold import GoldDoc, GoldEntity
+from .gold import GoldDoc, GoldEntity, read_json_lines
 from .labels import LABELS
 
 FORMATS = ("jsonl", "doccano", "labelstudio", "conll")
@@ -51,17 +51,8 @@ def _doc(doc_id: str, text: object, spans: Iterable[tuple[object, object, object
 
 
 def _json_lines(path: Path) -> Iterable[tuple[int, dict]]:
-    with open(path, encoding="utf-8-sig") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FormatError(f"{path}:{n}: not JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise FormatError(f"{path}:{n}: each line must be a JSON object")
-            yield n, row
+    # exports from annotation tools often start with a BOM
+    return read_json_lines(path, error=FormatError, encoding="utf-8-sig")
 
 
 def read_jsonl(path: Path) -> list[GoldDoc]:

@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .labels import check_label
 
@@ -68,14 +69,26 @@ def _entities(raw: list[dict]) -> list[GoldEntity]:
     return [GoldEntity(int(e["start"]), int(e["end"]), check_label(e["label"])) for e in raw]
 
 
+def read_json_lines(path: Path, *, error: type[ValueError] = ValueError,
+                    encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; a line that is not a JSON object
+    raises ``error`` naming the file and line, so a hand-edited file can be fixed."""
+    with open(path, encoding=encoding) as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise error(f"{path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(row, dict):
+                raise error(f"{path}:{n}: each line must be a JSON object")
+            yield n, row
+
+
 def load_seeds(path: Path = SEEDS_JSONL) -> list[GoldDoc]:
-    docs = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                d = json.loads(line)
-                docs.append(GoldDoc(d["id"], d["text"], _entities(d["entities"]), d.get("source", ""), "seeds"))
-    return docs
+    return [GoldDoc(d["id"], d["text"], _entities(d["entities"]), d.get("source", ""), "seeds")
+            for _, d in read_json_lines(path)]
 
 
 def load_families(corpus_dir: Path) -> dict[str, str]:
@@ -96,22 +109,18 @@ def load_corpus(path: Path = CORPUS_JSONL, corpus_dir: Path | None = None) -> li
         raise CorpusMissing(f"corpus texts not found under {corpus_dir}/texts (set ZHAOSHANG_CORPUS)")
     families = load_families(corpus_dir)
     docs = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            d = json.loads(line)
-            text_path = corpus_dir / "texts" / f"{d['id']}.txt"
-            if not text_path.exists():
-                raise CorpusMissing(f"{path}:{n}: text for {d['id']} not found at {text_path}")
-            text = read_text(text_path)
-            if sha256(text) != d["sha256"]:
-                raise ValueError(
-                    f"{path}:{n}: SHA-256 of {text_path} is {sha256(text)}, annotations expect {d['sha256']}:"
-                    " the text changed, so its offsets can no longer be trusted"
-                )
-            docs.append(GoldDoc(d["id"], text, _entities(d["entities"]), str(text_path),
-                                families.get(d["id"], "unknown")))
+    for n, d in read_json_lines(path):
+        text_path = corpus_dir / "texts" / f"{d['id']}.txt"
+        if not text_path.exists():
+            raise CorpusMissing(f"{path}:{n}: text for {d['id']} not found at {text_path}")
+        text = read_text(text_path)
+        if sha256(text) != d["sha256"]:
+            raise ValueError(
+                f"{path}:{n}: SHA-256 of {text_path} is {sha256(text)}, annotations expect {d['sha256']}:"
+                " the text changed, so its offsets can no longer be trusted"
+            )
+        docs.append(GoldDoc(d["id"], text, _entities(d["entities"]), str(text_path),
+                            families.get(d["id"], "unknown")))
     return docs
 
 

@@ -27,14 +27,13 @@ the linker for every entity boundary the engine got wrong.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from .evaluate import PRF
-from .gold import ANNOTATIONS, GoldDoc, sha256
+from .gold import ANNOTATIONS, GoldDoc, read_json_lines, sha256
 
 RECORDS_JSONL = ANNOTATIONS / "records.jsonl"
 
@@ -153,16 +152,12 @@ def load_records(path: Path | str = RECORDS_JSONL) -> list[RecordsDoc]:
     if not path.is_file():
         raise FileNotFoundError(f"records gold not found at {path}: it ships in annotations/records.jsonl")
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-                out.append(RecordsDoc(d["id"], d["sha256"], [record_from_dict(r, f"{path.name}:{n}:{d['id']}.records[{i}]")
-                                                             for i, r in enumerate(d["records"])]))
-            except (KeyError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{path}:{n}: not a records line ({exc}): expected id, sha256, records") from exc
+    for n, d in read_json_lines(path):
+        try:
+            out.append(RecordsDoc(d["id"], d["sha256"], [record_from_dict(r, f"{path.name}:{n}:{d['id']}.records[{i}]")
+                                                         for i, r in enumerate(d["records"])]))
+        except KeyError as exc:
+            raise ValueError(f"{path}:{n}: not a records line ({exc}): expected id, sha256, records") from exc
     return out
 
 

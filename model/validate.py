@@ -6,13 +6,13 @@ fixed by hand. Run as ``zhaoshang-ner validate``.
 """
 from __future__ import annotations
 
-import json
 import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .gold import CORPUS_JSONL, PROJECT_ROOT, SEEDS_JSONL, CorpusMissing, default_corpus_dir, read_text, sha256
+from .gold import (CORPUS_JSONL, PROJECT_ROOT, SEEDS_JSONL, CorpusMissing, default_corpus_dir, read_json_lines,
+                   read_text, sha256)
 from .labels import LABELS
 
 
@@ -72,18 +72,7 @@ class MalformedFile(ValueError):
 
 
 def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise MalformedFile(f"{path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
-                if not isinstance(row, dict):
-                    raise MalformedFile(f"{path}:{n}: each line must be a JSON object")
-                rows.append((n, row))
-    return rows
+    return list(read_json_lines(path, error=MalformedFile))
 
 
 def _unique_docs(path: Path, problems: list[Problem]) -> tuple[list[tuple[str, dict]], set[str]]:
