@@ -21,10 +21,11 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .readers import DOCUMENT_FORMATS, DecodeError, read_any
+from .remote import expand_uri, fetched, is_uri
 from .writers import AMOUNT_COLUMNS, AREA_COLUMNS, TableWriter, open_writer, sibling, to_frame
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from .projects import ProjectRecord, RoleValue
     from .schema import Record
 
-__all__ = ["Document", "Summary", "expand_inputs", "iter_documents", "run_table", "to_frame"]
+__all__ = ["Document", "Summary", "expand_inputs", "iter_documents", "run_locally", "run_table", "to_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +105,14 @@ def _skipped_name(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")
 
 
-def expand_inputs(inputs: Iterable[str | Path], *, exclude: Iterable[Path] = ()) -> list[tuple[str, Path]]:
+def expand_inputs(inputs: Iterable[str | Path], *, exclude: Iterable[Path] = ()) -> list[tuple[str, Path | str]]:
     """(id, path) of every document the inputs name, in order, each file once.
 
     A file is taken whatever its extension; a folder gives its .txt, .docx,
     .pdf, .html and .htm files (recursively, sorted); a pattern that names no
     file is expanded as a glob (``**`` included). An input that names nothing
-    is an error before any work starts.
+    is an error before any work starts. A URI (``s3://bucket/reports/``) is
+    listed through pyarrow's filesystems; its documents' ids and paths are URIs.
     """
     excluded = {os.path.realpath(p) for p in exclude}
     seen: set[str] = set()
@@ -133,6 +135,12 @@ def expand_inputs(inputs: Iterable[str | Path], *, exclude: Iterable[Path] = ())
 
     for item in inputs:
         s = str(item)
+        if is_uri(s):  # another filesystem (s3://, gs://, hdfs://): the id is the URI, as the user wrote it
+            for uri in expand_uri(s):
+                if uri not in seen:
+                    seen.add(uri)
+                    out.append((uri, uri))
+            continue
         p = Path(s)
         if p.is_dir():
             add_folder(s)
@@ -155,8 +163,24 @@ def expand_inputs(inputs: Iterable[str | Path], *, exclude: Iterable[Path] = ())
     return out
 
 
-def read_one(doc_id: str, path: Path, encoding: str | None = None) -> Document:
-    """One input as a :class:`Document`; reading errors become ``status="error"``, never an exception."""
+def read_one(doc_id: str, path: Path | str, encoding: str | None = None) -> Document:
+    """One input as a :class:`Document`; reading errors become ``status="error"``, never an exception.
+
+    ``path`` is a local path or a URI (:mod:`zhaoshang_ner.remote`), fetched first.
+    """
+    if is_uri(path):
+        uri = str(path)
+        try:
+            with fetched(uri) as local:
+                doc = read_one(doc_id, local, encoding)
+        except (DecodeError, OSError) as exc:
+            doc = Document(doc_id, Path(PurePosixPath(uri).name), DOCUMENT_FORMATS.get(
+                PurePosixPath(uri).suffix.lower(), "txt"), status="error", error=_without_prefix(str(exc), uri))
+            return doc
+        if doc.error:
+            doc.error = doc.error.replace(str(local), uri)
+        return doc
+    path = Path(path)
     fmt = DOCUMENT_FORMATS.get(path.suffix.lower(), "txt")
     try:
         decoded = read_any(path, encoding)
@@ -312,15 +336,29 @@ def _redirect_logging(bar):
     return logging_redirect_tqdm([logging.getLogger("zhaoshang_ner")])
 
 
+Tables = dict[str, list[dict[str, Any]]]
+#: How documents become rows: (to do as (id, path), engine name, lexicon, encoding) -> each document's tables.
+Runner = Callable[[list[tuple[str, Path]], str, Any, "str | None"], Iterable[Tables]]
+
+
+def run_locally(todo: list[tuple[str, Path]], engine: str, lexicon: Any, encoding: str | None) -> Iterator[Tables]:
+    """This process, one document after another, in input order."""
+    for doc_id, path in todo:
+        yield process(read_one(doc_id, path, encoding), engine, lexicon)
+
+
 def run_table(inputs: Iterable[str | Path], out: str | Path, *, engine: str | None = None, resume: bool = False,
               encoding: str | None = None, lexicon: "LexiconLike" = None, progress: bool | None = None,
-              format: str | None = None, force: bool = False) -> Summary:
+              format: str | None = None, force: bool = False, runner: Runner = run_locally) -> Summary:
     """Read ``inputs``, write the projects, entities and documents tables to ``out``; see the module docstring.
 
     ``out`` exists already: ``resume=True`` adds to it (skipping documents
     already written with the same text), ``force=True`` replaces it, neither is
     an error. Interrupted (Ctrl-C), what was done is written and the
-    KeyboardInterrupt goes on up; the summary is logged first.
+    KeyboardInterrupt goes on up; the summary is logged first. ``runner`` turns
+    the documents to do into their rows (:func:`run_locally`, or
+    :func:`zhaoshang_ner.distributed.ray_runner` for a Ray cluster); whatever
+    runs them, a document's rows are written once, by this process.
     """
     from .api import load_lexicon, resolve_engine
 
@@ -350,16 +388,19 @@ def run_table(inputs: Iterable[str | Path], out: str | Path, *, engine: str | No
     todo = [(d, p) for d, p in paths if d not in skip]
     bar = _bar(len(todo), progress)
     complete = False
+    written: set[str] = set()
     try:
         with _redirect_logging(bar):
-            for doc_id, path in todo:
-                doc = read_one(doc_id, path, encoding)
-                tables = process(doc, name, lex)
+            for tables in runner(todo, name, lex, encoding):
+                doc = tables["documents"][0]
+                if doc["doc"] in written:
+                    continue  # a document a retried task delivered twice is written once
+                written.add(doc["doc"])
                 writer.write(tables)
-                if doc.status == "error":
+                if doc["status"] == "error":
                     summary.failed += 1
-                    log.error("%s: %s", doc.id, doc.error)
-                elif doc.status == "empty":
+                    log.error("%s: %s", doc["doc"], doc["error"])
+                elif doc["status"] == "empty":
                     summary.empty += 1
                 else:
                     summary.ok += 1

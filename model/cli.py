@@ -199,10 +199,28 @@ def cmd_table(args: argparse.Namespace) -> int:
     from .bulk import run_table
 
     progress = False if (args.no_progress or args.quiet) else None
+    runner = {}
+    if args.ray is not None:
+        from .distributed import ray_runner
+
+        if not args.debug:  # Ray's own INFO lines would drown the one summary line
+            logging.getLogger("ray").setLevel(logging.WARNING)
+        runner = {"runner": ray_runner(args.ray or None, actors=args.actors, batch_size=args.batch_size,
+                                       cpus_per_actor=args.cpus_per_actor, gpus_per_actor=args.gpus_per_actor)}
     summary = run_table(args.inputs, args.out, engine=args.engine, resume=args.resume, encoding=args.encoding,
-                        lexicon=args.lexicon, progress=progress, format=args.format, force=args.force)
+                        lexicon=args.lexicon, progress=progress, format=args.format, force=args.force, **runner)
     log.warning("%s", summary.line())
     return EXIT_PROBLEMS if summary.failed else 0
+
+
+def _positive_int(s: str) -> int:
+    try:
+        n = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{s} must be at least 1")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,9 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="files, folders (searched recursively for .txt .docx .pdf .html) or globs ('reports/**/*.txt')")
     tb.add_argument("--out", required=True,
                     help="the table to write: projects.csv, .jsonl, .xlsx, .parquet or .sqlite; CSV, JSONL and "
-                         "Parquet put the entities and documents tables beside it (projects.entities.csv, ...)")
-    tb.add_argument("--format", choices=["csv", "jsonl", "xlsx", "parquet", "sqlite"], default=None,
-                    help="default: from the extension of --out")
+                         "Parquet put the entities and documents tables beside it (projects.entities.csv, ...); "
+                         "a folder (out/) gets one Parquet dataset per table, in parts (for big runs)")
+    tb.add_argument("--format", choices=["csv", "jsonl", "xlsx", "parquet", "sqlite", "parquet-dir"], default=None,
+                    help="default: from the extension of --out; a folder (out/) is a partitioned Parquet dataset")
     tb.add_argument("--engine", default=None, help="rules or model; default: the shipped default engine")
     tb.add_argument("--resume", action="store_true",
                     help="add to an existing --out, skipping documents already in it with the same text")
@@ -303,6 +322,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the text and HTML files' encoding (default: BOM, else UTF-8, else detected)")
     tb.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
     tb.add_argument("--no-progress", action="store_true", help="no progress bar (there is none when stderr is not a terminal)")
+    ray = tb.add_argument_group("Ray (pip install \"zhaoshang-ner[ray]\")")
+    ray.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                     help="run the documents on Ray: a cluster's address ('auto', 'ray://host:10001'), "
+                          "or none for a local Ray instance; same output as without --ray")
+    ray.add_argument("--actors", type=_positive_int, default=None,
+                     help="recognisers in the Ray actor pool (default: cluster CPUs / --cpus-per-actor)")
+    ray.add_argument("--batch-size", type=_positive_int, default=4, help="documents per Ray task (default 4)")
+    ray.add_argument("--cpus-per-actor", type=float, default=1.0, help="CPUs reserved per actor (default 1)")
+    ray.add_argument("--gpus-per-actor", type=float, default=0.0, help="GPUs per actor (default 0)")
     tb.set_defaults(func=cmd_table)
     return ap
 

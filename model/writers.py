@@ -63,7 +63,7 @@ _WRITE_ORDER = ("entities", "projects", "documents")
 #: Output formats by file extension.
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet",
               ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
-FORMATS = ("csv", "jsonl", "xlsx", "parquet", "sqlite")
+FORMATS = ("csv", "jsonl", "xlsx", "parquet", "sqlite", "parquet-dir")
 
 Row = dict[str, Any]
 
@@ -78,10 +78,12 @@ def output_format(path: str | Path, fmt: str | None = None) -> str:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
         return fmt
+    if str(path).endswith(("/", os.sep)) or Path(path).is_dir():
+        return "parquet-dir"  # a folder: a partitioned Parquet dataset, one folder per table
     found = EXTENSIONS.get(Path(path).suffix.lower())
     if found is None:
         raise ValueError(f"{path}: cannot tell the format from the extension; end it in "
-                         f"{', '.join(sorted(EXTENSIONS))} or pass --format")
+                         f"{', '.join(sorted(EXTENSIONS))}, or in / for a Parquet folder, or pass --format")
     return found
 
 
@@ -536,8 +538,102 @@ class ParquetWriter(_JournalWriter):
         return tables
 
 
+class ParquetDatasetWriter(TableWriter):
+    """A folder of Parquet parts, for runs too big for one file: ``out/{projects,entities,documents}/part-NNNNNN.parquet``.
+
+    Rows are buffered and written as one part per ``part_docs`` documents (in
+    input order), so memory stays bounded however many documents there are, and
+    ``pandas.read_parquet("out/entities")``, Spark, DuckDB or Ray Data read each
+    table folder as one dataset. A part's documents file is written last: a part
+    without it was cut short and is removed on resume. A stop loses at most the
+    documents of the part being filled, which ``--resume`` does again.
+    """
+
+    part_docs = 500
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._buffer: dict[str, list[Row]] = {t: [] for t in TABLES}
+        self._docs = 0
+        self._next = 0
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.path / t for t in TABLES]
+
+    def exists(self) -> bool:
+        return any(self._parts(t) for t in TABLES)
+
+    def _parts(self, table: str) -> list[Path]:
+        folder = self.path / table
+        return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+    def _check_available(self) -> None:
+        ParquetWriter._check_available(self)  # type: ignore[arg-type]
+
+    def existing(self) -> dict[str, tuple[str | None, str]]:
+        import pyarrow.parquet as pq
+
+        done = {}
+        for part in self._parts("documents"):
+            for row in pq.read_table(part, columns=["doc", "sha256", "status"]).to_pylist():
+                done[row["doc"]] = (row["sha256"], row["status"])
+        return done
+
+    def begin(self, resume: bool, redo: Iterable[str] = ()) -> None:
+        import pyarrow.parquet as pq
+
+        self._check_available()
+        complete = {p.name for p in self._parts("documents")}
+        redo = set(redo)
+        for table in TABLES:
+            (self.path / table).mkdir(parents=True, exist_ok=True)
+            for part in self._parts(table):
+                if not resume or part.name not in complete:
+                    part.unlink()  # a fresh run, or a part cut short before its documents file
+                elif redo:
+                    data = pq.read_table(part)
+                    rows = data.to_pylist()
+                    kept = [r for r in rows if r["doc"] not in redo]
+                    if len(kept) != len(rows):
+                        self._put_part(part, table, kept)
+        names = [p.name for p in self._parts("documents")]
+        self._next = 1 + max((int(n[5:11]) for n in names), default=-1)
+
+    def _put_part(self, path: Path, table: str, rows: list[Row]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = ParquetWriter._schema(table)
+        data = pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
+        tmp = path.with_name(path.name + ".tmp")
+        pq.write_table(data, tmp)
+        os.replace(tmp, path)
+
+    def write(self, tables: dict[str, list[Row]]) -> None:
+        for t in TABLES:
+            self._buffer[t].extend(tables.get(t, ()))
+        self._docs += 1
+        if self._docs >= self.part_docs:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._docs:
+            return
+        name = f"part-{self._next:06d}.parquet"
+        for table in _WRITE_ORDER:
+            self._put_part(self.path / table / name, table, self._buffer[table])
+        self._next += 1
+        self._buffer = {t: [] for t in TABLES}
+        self._docs = 0
+
+    def close(self, complete: bool = True) -> None:
+        self._flush()
+
+
 WRITERS: dict[str, type[TableWriter]] = {"csv": CsvWriter, "jsonl": JsonlWriter, "sqlite": SqliteWriter,
-                                         "xlsx": XlsxWriter, "parquet": ParquetWriter}
+                                         "xlsx": XlsxWriter, "parquet": ParquetWriter,
+                                         "parquet-dir": ParquetDatasetWriter}
 
 
 def open_writer(path: str | Path, fmt: str | None = None) -> TableWriter:
@@ -564,7 +660,7 @@ def to_frame(path: str | Path, table: str = "projects", *, format: str | None = 
     path = Path(path)
     cols = columns(table)
     text_cols = {c: "string" for c, t in TABLES[table] if t == "str"}
-    src = sibling(path, table) if fmt in ("csv", "jsonl", "parquet") else path
+    src = sibling(path, table) if fmt in ("csv", "jsonl", "parquet") else path / table if fmt == "parquet-dir" else path
     if not src.exists():
         raise FileNotFoundError(f"{src}: no such file; write it first with `zhaoshang-ner table ... --out {path}`")
     if fmt == "csv":
@@ -575,6 +671,10 @@ def to_frame(path: str | Path, table: str = "projects", *, format: str | None = 
         frame = pd.DataFrame(rows, columns=cols)
     elif fmt == "parquet":
         frame = pd.read_parquet(src)
+    elif fmt == "parquet-dir":  # the parts in order: part-000000, part-000001, ...
+        parts = sorted(src.glob("part-*.parquet"))
+        frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else \
+            pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     elif fmt == "xlsx":
         frame = pd.read_excel(src, sheet_name=table, dtype=text_cols)
     else:

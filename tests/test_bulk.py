@@ -161,11 +161,11 @@ def test_folder_to_xlsx_and_sqlite(reports, capsys):
     assert bad[0] == "error" and ".docx" in bad[1]
 
 
-@pytest.mark.parametrize("out", ["out.csv", "out.jsonl", "out.sqlite", "out.xlsx", "out.parquet"])
+@pytest.mark.parametrize("out", ["out.csv", "out.jsonl", "out.sqlite", "out.xlsx", "out.parquet", "out/"])
 def test_interrupted_run_resumes_without_duplicates(reports, monkeypatch, capsys, out):
     if out.endswith(".xlsx"):
         pytest.importorskip("openpyxl")
-    if out.endswith(".parquet"):
+    if out.endswith((".parquet", "/")):
         pytest.importorskip("pyarrow")
     pytest.importorskip("pandas")
     assert main(["table", "reports", "--out", "clean" + out[3:], "--engine", "rules"]) == 1
@@ -292,3 +292,25 @@ def test_a_pdf_without_text_is_an_error_not_an_empty_report(tmp_path):
     assert doc.status == "error" and "no text layer" in doc.error and "OCR" in doc.error
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     assert "save it as .docx" in read_one("old.doc", tmp_path / "old.doc").error
+
+
+def test_a_parquet_folder_is_written_in_parts_and_a_cut_part_is_redone(reports, monkeypatch, capsys):
+    """out/ holds one Parquet dataset per table; a part whose documents file never came is dropped on resume."""
+    pytest.importorskip("pyarrow")
+    from zhaoshang_ner.writers import ParquetDatasetWriter
+
+    monkeypatch.setattr(ParquetDatasetWriter, "part_docs", 3)
+    assert main(["table", "reports", "--out", "out/", "--engine", "rules"]) == 1
+    parts = sorted(p.name for p in (reports.parent / "out" / "documents").iterdir())
+    assert parts == [f"part-{i:06d}.parquet" for i in range(4)]  # 11 documents, 3 per part
+    whole = {t: to_frame("out/", t) for t in ("projects", "entities", "documents")}
+    assert whole["documents"]["doc"].is_unique and len(whole["documents"]) == 11
+    assert main(["table", "reports", "--out", "clean.csv", "--engine", "rules"]) == 1
+    assert whole["entities"]["text"].tolist() == to_frame("clean.csv", "entities")["text"].tolist()
+
+    (reports.parent / "out" / "documents" / "part-000003.parquet").unlink()  # died before the part's last file
+    assert main(["table", "reports", "--out", "out/", "--engine", "rules", "--resume"]) == 1
+    kept = (whole["documents"]["status"][:9] != "error").sum()  # failed documents are always tried again
+    assert f"{kept} already written" in capsys.readouterr().err
+    again = to_frame("out/", "entities")
+    assert sorted(again["doc"] + again["start"].astype(str)) == sorted(whole["entities"]["doc"] + whole["entities"]["start"].astype(str))
