@@ -13,7 +13,7 @@ data), so the decoder never emits an orphan I- tag.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -67,6 +67,49 @@ def windows(length: int, max_chars: int, stride: int) -> list[tuple[int, int]]:
         if end == length:
             return out
         start += stride
+
+
+#: A classifier's forward pass on a padded batch: (input_ids, token_type_ids, attention_mask) -> logits,
+#: int64 arrays of shape (batch, width) in, float array (batch, width, tags) out.
+Forward = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def window_probabilities(texts: Sequence[str], vocab: dict[str, int], forward: Forward, *, max_chars: int,
+                         stride: int, batch_size: int, rule_features: bool, lexicon=None) -> list[np.ndarray]:
+    """Per-character tag probabilities of normalised texts, averaged over overlapping windows.
+
+    The one place that turns characters into padded batches and logits back
+    into per-character scores, whatever runs ``forward`` (torch, ONNX Runtime),
+    so every backend reads exactly the same windows.
+    """
+    cls, sep, pad = vocab[CLS_TOKEN], vocab[SEP_TOKEN], vocab[PAD_TOKEN]
+    jobs = []  # (text index, window start, ids, rule-feature ids)
+    for ti, text in enumerate(texts):
+        ids = encode_chars(text, vocab)
+        feats = rule_feature_ids(text, lexicon) if rule_features else [0] * len(text)
+        for s, e in windows(len(text), max_chars, stride):
+            jobs.append((ti, s, ids[s:e], feats[s:e]))
+    sums = [np.zeros((len(t), len(TAGS)), dtype=np.float32) for t in texts]
+    counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
+    jobs.sort(key=lambda j: -len(j[2]))  # longest first keeps padding low within a batch
+    for b in range(0, len(jobs), batch_size):
+        batch = jobs[b:b + batch_size]
+        width = max(len(j[2]) for j in batch) + 2
+        input_ids = np.full((len(batch), width), pad, dtype=np.int64)
+        types = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for k, (_, _, ids, feats) in enumerate(batch):
+            input_ids[k, :len(ids) + 2] = [cls, *ids, sep]
+            types[k, 1:1 + len(feats)] = feats
+            mask[k, :len(ids) + 2] = 1
+        logits = np.asarray(forward(input_ids, types, mask), dtype=np.float32)
+        logits = logits - logits.max(-1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(-1, keepdims=True)
+        for k, (ti, s, ids, _) in enumerate(batch):
+            sums[ti][s:s + len(ids)] += probs[k, 1:1 + len(ids)]
+            counts[ti][s:s + len(ids)] += 1
+    return [sm / np.maximum(c, 1) for sm, c in zip(sums, counts)]
 
 
 def allowed_transitions(tags: Sequence[str] = TAGS) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, decode, encode_chars, rule_feature_ids, windows
+from .encoding import decode, window_probabilities
 from .labels import TAGS
 
 #: The one place that knows where the bundled weights live.
@@ -95,36 +95,16 @@ class Recognizer:
         """Per-character tag probabilities, averaged over overlapping windows."""
         import torch
 
-        cls, sep, pad = self.vocab[CLS_TOKEN], self.vocab[SEP_TOKEN], self.vocab[PAD_TOKEN]
-        jobs = []  # (text index, window start, ids, rule-feature ids)
-        for ti, text in enumerate(texts):
-            ids = encode_chars(text, self.vocab)
-            feats = rule_feature_ids(text, lexicon) if self.rule_features else [0] * len(text)
-            for s, e in windows(len(text), self.max_chars, self.stride):
-                jobs.append((ti, s, ids[s:e], feats[s:e]))
-        sums = [np.zeros((len(t), len(TAGS)), dtype=np.float32) for t in texts]
-        counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
-        # longest first keeps padding low within a batch
-        jobs.sort(key=lambda j: -len(j[2]))
+        def forward(input_ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            logits = self.model(input_ids=torch.from_numpy(input_ids).to(self.device),
+                                token_type_ids=torch.from_numpy(types).to(self.device),
+                                attention_mask=torch.from_numpy(mask).to(self.device)).logits
+            return logits.float().cpu().numpy()
+
         with self._lock, torch.inference_mode():
-            for b in range(0, len(jobs), self.batch_size):
-                batch = jobs[b:b + self.batch_size]
-                width = max(len(j[2]) for j in batch) + 2
-                input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                types = torch.zeros((len(batch), width), dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for k, (_, _, ids, feats) in enumerate(batch):
-                    row = [cls] + ids + [sep]
-                    input_ids[k, : len(row)] = torch.tensor(row)
-                    types[k, 1: 1 + len(feats)] = torch.tensor(feats, dtype=torch.long)
-                    mask[k, : len(row)] = 1
-                logits = self.model(input_ids=input_ids.to(self.device), token_type_ids=types.to(self.device),
-                                    attention_mask=mask.to(self.device)).logits
-                probs = torch.softmax(logits.float(), -1).cpu().numpy()
-                for k, (ti, s, ids, _) in enumerate(batch):
-                    sums[ti][s:s + len(ids)] += probs[k, 1:1 + len(ids)]
-                    counts[ti][s:s + len(ids)] += 1
-        return [sm / np.maximum(c, 1) for sm, c in zip(sums, counts)]
+            return window_probabilities(texts, self.vocab, forward, max_chars=self.max_chars, stride=self.stride,
+                                        batch_size=self.batch_size, rule_features=self.rule_features,
+                                        lexicon=lexicon)
 
     def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[ScoredSpan]]:
         """Scored spans of normalised texts (offsets into those texts)."""
