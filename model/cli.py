@@ -204,7 +204,12 @@ def cmd_table(args: argparse.Namespace) -> int:
         from .distributed import ray_runner
 
         if not args.debug:  # Ray's own INFO lines would drown the one summary line
-            logging.getLogger("ray").setLevel(logging.WARNING)
+            try:
+                import ray.data  # noqa: F401  (it sets up its loggers on import: quiet them after)
+            except ImportError:
+                pass  # ray_runner says what to install
+            for name in ("ray", "ray.data"):
+                logging.getLogger(name).setLevel(logging.ERROR)
         runner = {"runner": ray_runner(args.ray or None, actors=args.actors, batch_size=args.batch_size,
                                        cpus_per_actor=args.cpus_per_actor, gpus_per_actor=args.gpus_per_actor)}
     summary = run_table(args.inputs, args.out, engine=args.engine, resume=args.resume, encoding=args.encoding,

@@ -116,6 +116,7 @@ def ray_runner(address: str | None = None, *, actors: int | None = None, batch_s
             ctx.execution_options.preserve_order = True  # the same row order as the local pipeline
             ctx.enable_progress_bars = False  # the table's own bar counts documents written
             n = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // max(cpus_per_actor, 1e-9)))
+            n = min(n, len(todo))  # an actor with no document would only load a model
             # workers do not share this process's working directory: local paths travel absolute, ids stay as given
             items = [{"doc": d, "path": str(p) if is_uri(p) else os.path.abspath(p)} for d, p in todo]
             ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), n * 4)))
