@@ -26,7 +26,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator
 
-from .bulk import Document, Summary, Tables, document_row, process, read_one, run_table
+from .bulk import Document, Summary, Tables, process, read_one, run_table
 from .readers import DOCUMENT_FORMATS
 from .remote import is_uri
 
@@ -72,13 +72,10 @@ class Annotator:
 
 
 def failed(doc_id: str, path: str, exc: BaseException) -> Tables:
-    """The rows of a document whose reading or recognising raised: one error row, nothing else."""
-    from . import __version__
-
+    """The rows of a document whose reading or recognising raised: its error row, as bulk.process writes one."""
     fmt = DOCUMENT_FORMATS.get(PurePosixPath(path).suffix.lower(), "txt")
-    doc = Document(doc_id, Path(PurePosixPath(path).name), fmt, status="error",
-                   error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "))
-    return {"documents": [document_row(doc, 0, 0, None, __version__)], "entities": [], "projects": []}
+    reason = f"{type(exc).__name__}: {str(exc).splitlines()[0]}" if str(exc) else type(exc).__name__
+    return process(Document(doc_id, Path(PurePosixPath(path).name), fmt, status="error", error=reason), "", None)
 
 
 def ray_runner(address: str | None = None, *, actors: int | None = None, batch_size: int = 4,
