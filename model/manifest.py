@@ -69,7 +69,7 @@ def describe(path: Path) -> dict[str, Any]:
     cfg = _config(path)
     return {
         "files": {f.name: _sha256(f) for f in sorted(path.iterdir())
-                  if f.is_file() and f.name != MANIFEST and f.suffix in (".json", ".txt", ".safetensors")
+                  if f.is_file() and f.name != MANIFEST and f.suffix in (".json", ".txt", ".safetensors", ".onnx")
                   and f.name not in ("training_info.json", "train_log.jsonl")},
         "tensors": _tensor_shapes(path),
         "config": {k: cfg.get(k) for k in FIELDS} | {"rule_features": cfg.get("rule_features", False)},

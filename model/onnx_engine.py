@@ -1,0 +1,85 @@
+"""The shipped classifier served by ONNX Runtime: no torch, no transformers at inference.
+
+``model.int8.onnx`` (exported and quantised by ``python -m training.export_onnx``)
+takes the same three inputs as the torch model -- character ids, the rule
+features as token types, the attention mask -- and gives the same logits up to
+quantisation; windows, averaging and decoding are the shared numpy code of
+:mod:`zhaoshang_ner.encoding`, so the two backends differ only in the forward
+pass. The folder is checked against its manifest first, like the torch one.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .encoding import decode, window_probabilities
+from .neural import DEFAULT_WINDOW_CHARS, ScoredSpan, read_vocab
+
+#: The file the package serves when onnxruntime is installed.
+ONNX_FILE = "model.int8.onnx"
+
+
+def onnx_available(path: Path, model_file: str = ONNX_FILE) -> bool:
+    """The folder has the ONNX file and onnxruntime imports."""
+    if not (Path(path) / model_file).is_file():
+        return False
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class OnnxRecognizer:
+    """:class:`zhaoshang_ner.neural.Recognizer`'s interface over an ONNX Runtime session.
+
+    ``threads``: onnxruntime's intra-op threads (0: one per core). Windows of
+    ``max_chars`` characters step ``stride`` (default: the model's training
+    window, a quarter of it).
+    """
+
+    def __init__(self, path: str | Path, *, model_file: str = ONNX_FILE, max_chars: int | None = None,
+                 stride: int | None = None, batch_size: int = 16, threads: int = 0) -> None:
+        from .manifest import ModelDirError, check_model_dir
+
+        self.path = Path(path)
+        cfg = check_model_dir(self.path)
+        onnx_path = self.path / model_file
+        if not onnx_path.is_file():
+            raise ModelDirError(f"{onnx_path}: missing; export it with `python -m training.export_onnx`")
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ImportError("serving the model through ONNX needs onnxruntime: pip install onnxruntime") from None
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.log_severity_level = 3  # errors only: no optimizer chatter on the user's terminal
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own kinds on a damaged file
+            raise ModelDirError(f"{onnx_path}: not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
+        self.vocab = read_vocab(self.path)
+        self.rule_features = bool(cfg.get("rule_features", False))
+        self.max_chars = max_chars or int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS))
+        self.stride = stride or max(1, self.max_chars // 4)
+        self.batch_size = batch_size
+        self.model_file = model_file
+        self._lock = threading.Lock()
+
+    def _forward(self, input_ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self.session.run(["logits"], {"input_ids": input_ids, "token_type_ids": types,
+                                             "attention_mask": mask})[0]
+
+    def tag_probabilities(self, texts: Sequence[str], lexicon=None) -> list[np.ndarray]:
+        with self._lock:
+            return window_probabilities(texts, self.vocab, self._forward, max_chars=self.max_chars,
+                                        stride=self.stride, batch_size=self.batch_size,
+                                        rule_features=self.rule_features, lexicon=lexicon)
+
+    def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[ScoredSpan]]:
+        """Scored spans of normalised texts (offsets into those texts)."""
+        return [decode(p) if len(p) else [] for p in self.tag_probabilities(texts, lexicon)]

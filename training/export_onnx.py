@@ -1,0 +1,122 @@
+"""Export the shipped classifier to ONNX, quantise it, and prove it tags what the torch model tags.
+
+    python -m training.export_onnx --model model/weights
+
+Writes ``model.onnx`` (float32, then removed unless ``--keep-fp32``) and
+``model.int8.onnx`` (dynamic int8 weights, onnxruntime.quantization) into the
+model folder and refreshes its manifest. Then runs the torch model and each ONNX
+file on every gold document through the same windows and decoder
+(:func:`zhaoshang_ner.encoding.window_probabilities`) and prints, per backend,
+strict micro-F1 against the gold and the share of entities that differ from the
+torch model's (span or label). The rule features are an input of the graph
+(token_type_ids), so the user's lexicon still reaches the model.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+OPSET = 17
+
+
+def export(model_dir: Path, out: Path) -> None:
+    import torch
+
+    from zhaoshang_ner.neural import Recognizer
+
+    rec = Recognizer(model_dir, device="cpu")
+    model = rec.model.eval()
+
+    class Logits(torch.nn.Module):  # the graph's one output: logits, not a ModelOutput
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, token_type_ids, attention_mask):
+            return self.inner(input_ids=input_ids, token_type_ids=token_type_ids,
+                              attention_mask=attention_mask).logits
+
+    ids = torch.ones((2, 16), dtype=torch.long)
+    with torch.inference_mode():
+        torch.onnx.export(Logits(model), (ids, torch.zeros_like(ids), torch.ones_like(ids)), str(out),
+                          input_names=["input_ids", "token_type_ids", "attention_mask"], output_names=["logits"],
+                          dynamic_axes={n: {0: "batch", 1: "width"} for n in
+                                        ("input_ids", "token_type_ids", "attention_mask", "logits")},
+                          opset_version=OPSET, dynamo=False)
+
+
+def quantize(src: Path, dst: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False)
+
+
+def compare(model_dir: Path, files: list[str]) -> list[str]:
+    from zhaoshang_ner.evaluate import micro_f1
+    from zhaoshang_ner.gold import load_all
+    from zhaoshang_ner.neural import Recognizer
+    from zhaoshang_ner.normalize import normalize
+    from zhaoshang_ner.onnx_engine import OnnxRecognizer
+
+    docs, note = load_all()
+    norms = [normalize(d.text) for d in docs]
+
+    def spans(rec) -> tuple[dict, float]:
+        t0 = time.perf_counter()
+        out = {}
+        for d, n, sp in zip(docs, norms, rec.predict_spans([n.text for n in norms])):
+            out[d.id] = [(*n.to_original(s, e), label) for s, e, label, _ in sp]
+        return out, time.perf_counter() - t0
+
+    chars = sum(len(d.text) for d in docs)
+    torch_spans, secs = spans(Recognizer(model_dir, device="cpu"))
+    lines = [f"{len(docs)} gold documents, {chars} characters" + (f" ({note})" if note else ""), "",
+             "| backend | strict micro-F1 vs gold | entities differing from torch | seconds | size MB |",
+             "|---|---|---|---|---|",
+             f"| torch fp32 | {100 * micro_f1(docs, torch_spans):.2f} | - | {secs:.0f} | "
+             f"{(model_dir / 'model.safetensors').stat().st_size / 1e6:.0f} |"]
+    for name in files:
+        got, secs = spans(OnnxRecognizer(model_dir, model_file=name))
+        a = {(i, *s) for i, v in torch_spans.items() for s in v}
+        b = {(i, *s) for i, v in got.items() for s in v}
+        differ = len(a ^ b) / max(1, len(a | b))
+        lines.append(f"| {name} | {100 * micro_f1(docs, got):.2f} | {100 * differ:.2f}% | {secs:.0f} | "
+                     f"{(model_dir / name).stat().st_size / 1e6:.0f} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, default=Path("model/weights"))
+    ap.add_argument("--keep-fp32", action="store_true")
+    ap.add_argument("--no-compare", action="store_true")
+    ap.add_argument("--out", type=Path, default=None, help="also write the comparison table here")
+    args = ap.parse_args(argv)
+    from zhaoshang_ner.manifest import write_manifest
+
+    fp32, int8 = args.model / "model.onnx", args.model / "model.int8.onnx"
+    export(args.model, fp32)
+    quantize(fp32, int8)
+    files = ["model.onnx", "model.int8.onnx"]
+    lines = [] if args.no_compare else compare(args.model, files)
+    if not args.keep_fp32:
+        fp32.unlink()
+    write_manifest(args.model)
+    info = args.model / "training_info.json"
+    if info.is_file():
+        card = json.loads(info.read_text(encoding="utf-8"))
+        card["onnx"] = {"file": int8.name, "opset": OPSET, "quantization": "dynamic int8 weights (QInt8)",
+                        "command": "python -m training.export_onnx --model " + str(args.model)}
+        info.write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
