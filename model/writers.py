@@ -490,6 +490,28 @@ class XlsxWriter(_JournalWriter):
         return tables
 
 
+def _require_pyarrow() -> None:
+    """Fail before any document is read when pyarrow is missing."""
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise ImportError("writing .parquet needs pyarrow: pip install pyarrow") from None
+
+
+def _write_parquet(path: Path, table: str, rows: list[Row]) -> None:
+    """One table's rows as a Parquet file with the table's column types, replaced atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64()}
+    schema = pa.schema([(c, types[t]) for c, t in TABLES[table]])
+    data = pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(data, tmp)
+    os.replace(tmp, path)
+
+
 class ParquetWriter(_JournalWriter):
     """``out.parquet`` (projects) with ``out.entities.parquet`` and ``out.documents.parquet`` beside it."""
 
@@ -498,30 +520,11 @@ class ParquetWriter(_JournalWriter):
         return [sibling(self.path, t) for t in TABLES]
 
     def _check_available(self) -> None:
-        try:
-            import pyarrow  # noqa: F401
-            import pyarrow.parquet  # noqa: F401
-        except ImportError:
-            raise ImportError("writing .parquet needs pyarrow: pip install pyarrow") from None
-
-    @staticmethod
-    def _schema(table: str):
-        import pyarrow as pa
-
-        types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64()}
-        return pa.schema([(c, types[t]) for c, t in TABLES[table]])
+        _require_pyarrow()
 
     def _build(self, tables: dict[str, list[Row]]) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         for table in TABLES:
-            schema = self._schema(table)
-            data = pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in tables[table]], schema=schema)
-            path = sibling(self.path, table)
-            tmp = path.with_name(path.name + ".tmp")
-            pq.write_table(data, tmp)
-            os.replace(tmp, path)
+            _write_parquet(sibling(self.path, table), table, tables[table])
 
     def _load_final(self) -> dict[str, list[Row]]:
         import pyarrow.parquet as pq
@@ -569,7 +572,7 @@ class ParquetDatasetWriter(TableWriter):
         return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
 
     def _check_available(self) -> None:
-        ParquetWriter._check_available(self)  # type: ignore[arg-type]
+        _require_pyarrow()
 
     def existing(self) -> dict[str, tuple[str | None, str]]:
         import pyarrow.parquet as pq
@@ -596,19 +599,9 @@ class ParquetDatasetWriter(TableWriter):
                     rows = data.to_pylist()
                     kept = [r for r in rows if r["doc"] not in redo]
                     if len(kept) != len(rows):
-                        self._put_part(part, table, kept)
+                        _write_parquet(part, table, kept)
         names = [p.name for p in self._parts("documents")]
         self._next = 1 + max((int(n[5:11]) for n in names), default=-1)
-
-    def _put_part(self, path: Path, table: str, rows: list[Row]) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        schema = ParquetWriter._schema(table)
-        data = pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
-        tmp = path.with_name(path.name + ".tmp")
-        pq.write_table(data, tmp)
-        os.replace(tmp, path)
 
     def write(self, tables: dict[str, list[Row]]) -> None:
         for t in TABLES:
@@ -622,7 +615,7 @@ class ParquetDatasetWriter(TableWriter):
             return
         name = f"part-{self._next:06d}.parquet"
         for table in _WRITE_ORDER:
-            self._put_part(self.path / table / name, table, self._buffer[table])
+            _write_parquet(self.path / table / name, table, self._buffer[table])
         self._next += 1
         self._buffer = {t: [] for t in TABLES}
         self._docs = 0
