@@ -120,35 +120,45 @@ def _record(norm: Normalized, spans: list[ScoredSpan], engine: str) -> Record:
 
 
 def predict_many(texts: Iterable[str], engine: "str | Recognizer | None" = None, *,
-                 lexicon: LexiconLike = None) -> list[Record]:
+                 lexicon: LexiconLike = None, workers: int = 1) -> list[Record]:
     """Records for many texts; the model engine batches them.
 
     ``engine`` is a name ("rules", "model") or a :class:`~zhaoshang_ner.neural.Recognizer`
     of your own; ``lexicon`` adds names you know (``{"company": ["澜沧江光电"]}`` or a
     TSV of name<TAB>label): the rules match them and the model reads them through
-    its rule features.
+    its rule features. ``workers=N`` spreads the texts over N processes (see
+    :mod:`zhaoshang_ner.parallel`); the records are the same as with one.
     """
+    from .parallel import check_workers, spans_in_workers
+
     if isinstance(texts, (str, bytes, bytearray)):
         raise TypeError("predict_many takes a list of texts, got a single "
                         f"{type(texts).__name__}: use predict(text) or predict_many([text])")
+    check_workers(workers)
     name, run = resolve_engine(engine)
+    if workers > 1 and name not in ENGINES:
+        raise ValueError("workers > 1 takes an engine name (rules, model): a recogniser object "
+                         "cannot be shared between processes")
     lex = load_lexicon(lexicon)
     checked = [check_text(t) for t in texts]
     norms = [normalize(t) for t in checked]
     todo = [i for i, n in enumerate(norms) if n.text.strip()]
     results: list[list[ScoredSpan]] = [[] for _ in norms]
     if todo:
-        for i, spans in zip(todo, run([norms[i].text for i in todo], lex)):
+        batch = [norms[i].text for i in todo]
+        found = spans_in_workers(batch, name, lex, workers) if workers > 1 and len(todo) > 1 else run(batch, lex)
+        for i, spans in zip(todo, found):
             results[i] = spans
     return [_record(n, spans, name) for n, spans in zip(norms, results)]
 
 
 def predict(text: str | Sequence[str], engine: "str | Recognizer | None" = None, *,
-            lexicon: LexiconLike = None) -> Record | list[Record]:
+            lexicon: LexiconLike = None, workers: int = 1) -> Record | list[Record]:
     """Entities of one text (a :class:`Record`), or of each text in a list.
 
     ``engine`` is "rules", "model" or a Recognizer; the default is :func:`default_engine`.
+    ``workers`` spreads a list over processes (see :func:`predict_many`).
     """
     if isinstance(text, (list, tuple)):
-        return predict_many(text, engine, lexicon=lexicon)
+        return predict_many(text, engine, lexicon=lexicon, workers=workers)
     return predict_many([check_text(text)], engine, lexicon=lexicon)[0]

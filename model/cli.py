@@ -59,13 +59,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     engine = args.engine
     if args.model:
-        from .neural import Recognizer
+        from .neural import load_recognizer
 
         if engine not in (None, "model"):
             raise UserError(f"--model serves the model engine; drop --engine {engine}")
-        engine = Recognizer(args.model)
+        engine = load_recognizer(args.model)
     inputs = _read_inputs(args.files, args.encoding)
-    records = predict_many([t for _, t in inputs], engine=engine, lexicon=args.lexicon)
+    if args.workers > 1 and not isinstance(engine, (str, type(None))):
+        raise UserError("--workers serves the shipped engines; drop --model or --workers")
+    records = predict_many([t for _, t in inputs], engine=engine, lexicon=args.lexicon, workers=args.workers)
     for (name, _), rec in zip(inputs, records):
         if args.format == "table":
             print(_table(name, rec))
@@ -210,8 +212,14 @@ def cmd_table(args: argparse.Namespace) -> int:
                 pass  # ray_runner says what to install
             for name in ("ray", "ray.data"):
                 logging.getLogger(name).setLevel(logging.ERROR)
+        if args.workers > 1:
+            raise UserError("--workers is for one machine; on Ray, size the pool with --actors")
         runner = {"runner": ray_runner(args.ray or None, actors=args.actors, batch_size=args.batch_size,
                                        cpus_per_actor=args.cpus_per_actor, gpus_per_actor=args.gpus_per_actor)}
+    elif args.workers > 1:
+        from .parallel import pool_runner
+
+        runner = {"runner": pool_runner(args.workers)}
     summary = run_table(args.inputs, args.out, engine=args.engine, resume=args.resume, encoding=args.encoding,
                         lexicon=args.lexicon, progress=progress, format=args.format, force=args.force, **runner)
     log.warning("%s", summary.line())
@@ -246,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default=None, help="the files' encoding (default: BOM, else UTF-8, else detected)")
     p.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
     p.add_argument("--model", default=None, help="a model folder of your own (from `zhaoshang-ner train`)")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="texts in this many processes (default 1; same output)")
     p.set_defaults(func=cmd_predict)
 
     e = sub.add_parser("evaluate", help="score engines on gold annotations and write a report")
@@ -327,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the text and HTML files' encoding (default: BOM, else UTF-8, else detected)")
     tb.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
     tb.add_argument("--no-progress", action="store_true", help="no progress bar (there is none when stderr is not a terminal)")
+    tb.add_argument("--workers", type=_positive_int, default=1,
+                    help="documents in this many processes (default 1; same output)")
     ray = tb.add_argument_group("Ray (pip install \"zhaoshang-ner[ray]\")")
     ray.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                      help="run the documents on Ray: a cluster's address ('auto', 'ray://host:10001'), "

@@ -69,31 +69,67 @@ def windows(length: int, max_chars: int, stride: int) -> list[tuple[int, int]]:
         start += stride
 
 
+#: Characters after which a window may end without cutting a name: sentence and clause ends.
+BREAKS = frozenset("。！？；!?;\n")
+
+
+def sentence_windows(text: str, max_chars: int, stride: int) -> list[tuple[int, int]]:
+    """Windows of at most ``max_chars`` that end at sentence ends, so each character is read about once.
+
+    A window takes as many whole sentences as fit (ending after the last
+    sentence end past its middle); a stretch with no sentence end there falls
+    back to overlapping windows stepping ``stride``. Entities do not cross a
+    sentence end, so cutting there costs none of the context a name needs.
+    """
+    if max_chars <= 0 or stride <= 0 or stride > max_chars:
+        raise ValueError("need 0 < stride <= max_chars")
+    n = len(text)
+    out = []
+    start = 0
+    while True:
+        end = min(n, start + max_chars)
+        if end == n:
+            out.append((start, end))
+            return out
+        cut = next((k + 1 for k in range(end - 1, start + max_chars // 2 - 1, -1) if text[k] in BREAKS), None)
+        if cut is not None:
+            out.append((start, cut))
+            start = cut
+        else:
+            out.append((start, end))
+            start += stride
+
+
 #: A classifier's forward pass on a padded batch: (input_ids, token_type_ids, attention_mask) -> logits,
 #: int64 arrays of shape (batch, width) in, float array (batch, width, tags) out.
 Forward = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def window_probabilities(texts: Sequence[str], vocab: dict[str, int], forward: Forward, *, max_chars: int,
-                         stride: int, batch_size: int, rule_features: bool, lexicon=None) -> list[np.ndarray]:
+                         stride: int, batch_size: int, rule_features: bool, lexicon=None,
+                         sentences: bool = False) -> list[np.ndarray]:
     """Per-character tag probabilities of normalised texts, averaged over overlapping windows.
 
     The one place that turns characters into padded batches and logits back
     into per-character scores, whatever runs ``forward`` (torch, ONNX Runtime),
-    so every backend reads exactly the same windows.
+    so every backend reads exactly the same windows. ``sentences``: windows end
+    at sentence ends (:func:`sentence_windows`) instead of overlapping.
     """
     cls, sep, pad = vocab[CLS_TOKEN], vocab[SEP_TOKEN], vocab[PAD_TOKEN]
-    jobs = []  # (text index, window start, ids, rule-feature ids)
+    # A batch never mixes texts: int8 activations are quantised with one scale per
+    # batch, so a text's entities would otherwise depend on the texts it was sent
+    # with (predict(text) alone, in a list, or in another worker would differ).
+    batches = []  # lists of (text index, window start, ids, rule-feature ids)
     for ti, text in enumerate(texts):
         ids = encode_chars(text, vocab)
         feats = rule_feature_ids(text, lexicon) if rule_features else [0] * len(text)
-        for s, e in windows(len(text), max_chars, stride):
-            jobs.append((ti, s, ids[s:e], feats[s:e]))
+        spans = sentence_windows(text, max_chars, stride) if sentences else windows(len(text), max_chars, stride)
+        jobs = [(ti, s, ids[s:e], feats[s:e]) for s, e in spans]
+        jobs.sort(key=lambda j: -len(j[2]))  # longest first keeps padding low within a batch
+        batches += [jobs[b:b + batch_size] for b in range(0, len(jobs), batch_size)]
     sums = [np.zeros((len(t), len(TAGS)), dtype=np.float32) for t in texts]
     counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
-    jobs.sort(key=lambda j: -len(j[2]))  # longest first keeps padding low within a batch
-    for b in range(0, len(jobs), batch_size):
-        batch = jobs[b:b + batch_size]
+    for batch in batches:
         width = max(len(j[2]) for j in batch) + 2
         input_ids = np.full((len(batch), width), pad, dtype=np.int64)
         types = np.zeros((len(batch), width), dtype=np.int64)

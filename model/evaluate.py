@@ -166,6 +166,9 @@ def evaluate(engine: str, docs: Sequence[GoldDoc], predictions: Mapping[str, Seq
     Error contexts of corpus documents are capped at ``corpus_context_cap``
     characters: the corpus may be read, not copied into reports.
     """
+    from .extras import require
+
+    require(("seqeval",), "eval", "scoring against gold")
     from seqeval.metrics import classification_report
     from seqeval.scheme import IOB2
 

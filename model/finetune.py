@@ -13,7 +13,6 @@ loss, windows and rule features are the repository's training's
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from pathlib import Path
@@ -26,10 +25,9 @@ _INHERITED = ("stride", "batch_size", "weight_decay", "warmup_ratio", "seed")
 
 
 def _check_dependencies() -> None:
-    missing = [m for m in ("torch", "transformers", "datasets", "safetensors") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ModuleNotFoundError(f"training needs {', '.join(missing)}, which is not installed: "
-                                  f"pip install {' '.join(missing)} (or reinstall zhaoshang-ner with its dependencies)")
+    from .extras import require
+
+    require(("torch", "transformers", "datasets", "safetensors"), "train", "training")
 
 
 def _check_data(data: Path) -> None:

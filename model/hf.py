@@ -8,7 +8,8 @@ our weights and return plausible but wrong entities. Two things prevent that:
 * :class:`ZhaoshangNERPipeline`, a pipeline that runs the package's own
   inference (normalisation, rule features, overlapping windows, Viterbi
   decoding, offsets into the caller's string), so its entities are exactly
-  those of ``predict(text, engine="model")``::
+  those of ``predict(text, engine=load_recognizer(folder, backend="torch"))``
+  (the package itself serves the folder's ONNX file: the same model, int8)::
 
       from zhaoshang_ner.hf import register
       from transformers import pipeline

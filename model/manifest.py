@@ -19,8 +19,10 @@ from typing import Any
 from .labels import TAGS
 
 MANIFEST = "manifest.json"
-#: Files every model folder needs (the tokenizer files are optional: one token per character).
-REQUIRED = ("config.json", "model.safetensors", "vocab.txt")
+#: Files every model folder needs besides its weights (the tokenizer files are optional: one token per character).
+REQUIRED = ("config.json", "vocab.txt")
+#: The torch weights; an ONNX Runtime backend reads its own file instead (``onnx_engine.ONNX_FILE``).
+TORCH_WEIGHTS = "model.safetensors"
 
 #: Config fields the package reads, with their type and allowed range.
 FIELDS: dict[str, tuple[type, int, int]] = {
@@ -48,7 +50,7 @@ def _sha256(path: Path) -> str:
 def _tensor_shapes(path: Path) -> dict[str, list[int]]:
     from safetensors import safe_open
 
-    with safe_open(str(path / "model.safetensors"), framework="numpy") as fh:
+    with safe_open(str(path / TORCH_WEIGHTS), framework="numpy") as fh:
         return {k: list(fh.get_slice(k).get_shape()) for k in fh.keys()}
 
 
@@ -71,7 +73,7 @@ def describe(path: Path) -> dict[str, Any]:
         "files": {f.name: _sha256(f) for f in sorted(path.iterdir())
                   if f.is_file() and f.name != MANIFEST and f.suffix in (".json", ".txt", ".safetensors", ".onnx")
                   and f.name not in ("training_info.json", "train_log.jsonl")},
-        "tensors": _tensor_shapes(path),
+        "tensors": _tensor_shapes(path) if (path / TORCH_WEIGHTS).is_file() else {},
         "config": {k: cfg.get(k) for k in FIELDS} | {"rule_features": cfg.get("rule_features", False)},
         "labels": [cfg.get("id2label", {}).get(str(i)) for i in range(len(cfg.get("id2label", {})))],
         "vocab_lines": _vocab_lines(path),
@@ -109,7 +111,7 @@ def _check_fields(path: Path, cfg: dict[str, Any]) -> None:
 
 
 def _check_tensors(path: Path, cfg: dict[str, Any], shapes: dict[str, list[int]]) -> None:
-    where = path / "model.safetensors"
+    where = path / TORCH_WEIGHTS
     layers = {int(k.split(".")[3]) for k in shapes if k.startswith("bert.encoder.layer.")}
     if layers != set(range(cfg["num_hidden_layers"])):
         raise ModelDirError(f"{path / 'config.json'}: num_hidden_layers is {cfg['num_hidden_layers']} but "
@@ -127,18 +129,27 @@ def _check_tensors(path: Path, cfg: dict[str, Any], shapes: dict[str, list[int]]
             raise ModelDirError(f"{where}: tensor {name} has shape {shapes[name]}, config implies {shape}")
 
 
-def check_model_dir(path: str | Path) -> dict[str, Any]:
-    """Raise :class:`ModelDirError` on anything that would make the folder serve garbage; return its config."""
+def check_model_dir(path: str | Path, weights: str = TORCH_WEIGHTS) -> dict[str, Any]:
+    """Raise :class:`ModelDirError` on anything that would make the folder serve garbage; return its config.
+
+    ``weights`` is the file the caller is about to read (the torch safetensors
+    or an ONNX file). Only the files a backend reads are hashed against the
+    manifest, so the ONNX backend neither needs the torch weights nor pays for
+    hashing them on every load.
+    """
     path = Path(path)
     if not path.is_dir():
         raise ModelDirError(f"{path}: no such model folder")
-    for name in REQUIRED:
+    for name in (*REQUIRED, weights):
         if not (path / name).is_file():
-            raise ModelDirError(f"{path}: {name} is missing (a model folder holds {', '.join(REQUIRED)})")
+            raise ModelDirError(f"{path}: {name} is missing (a model folder holds {', '.join(REQUIRED)} "
+                                f"and its weights, {weights})")
     cfg = _config(path)
     _check_fields(path, cfg)
-    shapes = _tensor_shapes(path)
-    _check_tensors(path, cfg, shapes)
+    shapes = None
+    if weights == TORCH_WEIGHTS:
+        shapes = _tensor_shapes(path)
+        _check_tensors(path, cfg, shapes)
     vocab = _vocab_lines(path)
     if vocab != cfg["vocab_size"]:
         raise ModelDirError(f"{path / 'vocab.txt'}: {vocab} lines, but the model has {cfg['vocab_size']} rows")
@@ -148,14 +159,20 @@ def check_model_dir(path: str | Path) -> dict[str, Any]:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ModelDirError(f"{manifest_path}: unreadable ({exc.msg})") from None
-        for name, digest in manifest.get("files", {}).items():
+        listed = manifest.get("files", {})
+        if weights.endswith(".onnx") and weights not in listed:
+            raise ModelDirError(f"{path / weights}: not listed in {MANIFEST}; export it with "
+                                "`python -m training.export_onnx`, which records it")
+        for name, digest in listed.items():
+            if name.endswith((".safetensors", ".onnx")) and name != weights:
+                continue  # another backend's weights: not read here
             f = path / name
             if not f.is_file():
                 raise ModelDirError(f"{f}: listed in {MANIFEST} but missing")
             if _sha256(f) != digest:
                 raise ModelDirError(f"{f}: changed since training (SHA-256 differs from {MANIFEST})")
-        if manifest.get("tensors") and manifest["tensors"] != shapes:
-            raise ModelDirError(f"{path / 'model.safetensors'}: tensor names or shapes differ from {MANIFEST}")
+        if shapes is not None and manifest.get("tensors") and manifest["tensors"] != shapes:
+            raise ModelDirError(f"{path / TORCH_WEIGHTS}: tensor names or shapes differ from {MANIFEST}")
     return cfg
 
 
@@ -165,4 +182,4 @@ def check_weights(model, path: str | Path) -> None:
 
     for name, p in model.named_parameters():
         if not torch.isfinite(p).all():
-            raise ModelDirError(f"{Path(path) / 'model.safetensors'}: tensor {name} holds NaN or infinite values")
+            raise ModelDirError(f"{Path(path) / TORCH_WEIGHTS}: tensor {name} holds NaN or infinite values")

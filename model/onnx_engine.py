@@ -16,21 +16,11 @@ from typing import Sequence
 import numpy as np
 
 from .encoding import decode, window_probabilities
-from .neural import DEFAULT_WINDOW_CHARS, ScoredSpan, read_vocab
+from .labels import TAGS
+from .neural import DEFAULT_WINDOW_CHARS, ONNX_FILE, ScoredSpan, read_vocab
 
-#: The file the package serves when onnxruntime is installed.
-ONNX_FILE = "model.int8.onnx"
-
-
-def onnx_available(path: Path, model_file: str = ONNX_FILE) -> bool:
-    """The folder has the ONNX file and onnxruntime imports."""
-    if not (Path(path) / model_file).is_file():
-        return False
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+#: The graph's contract (``training.export_onnx`` writes it).
+INPUTS = ("input_ids", "token_type_ids", "attention_mask")
 
 
 class OnnxRecognizer:
@@ -42,14 +32,15 @@ class OnnxRecognizer:
     """
 
     def __init__(self, path: str | Path, *, model_file: str = ONNX_FILE, max_chars: int | None = None,
-                 stride: int | None = None, batch_size: int = 16, threads: int = 0) -> None:
+                 stride: int | None = None, batch_size: int = 16, threads: int = 0,
+                 sentences: bool = False) -> None:
         from .manifest import ModelDirError, check_model_dir
 
         self.path = Path(path)
-        cfg = check_model_dir(self.path)
         onnx_path = self.path / model_file
-        if not onnx_path.is_file():
+        if self.path.is_dir() and not onnx_path.is_file():
             raise ModelDirError(f"{onnx_path}: missing; export it with `python -m training.export_onnx`")
+        cfg = check_model_dir(self.path, weights=model_file)
         try:
             import onnxruntime as ort
         except ImportError:
@@ -62,11 +53,17 @@ class OnnxRecognizer:
             self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own kinds on a damaged file
             raise ModelDirError(f"{onnx_path}: not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
+        names = tuple(i.name for i in self.session.get_inputs())
+        outputs = self.session.get_outputs()
+        if sorted(names) != sorted(INPUTS) or outputs[0].name != "logits" or outputs[0].shape[-1] != len(TAGS):
+            raise ModelDirError(f"{onnx_path}: inputs {names} and output {outputs[0].name}{outputs[0].shape} are not "
+                                f"{INPUTS} -> logits[..., {len(TAGS)}]")
         self.vocab = read_vocab(self.path)
         self.rule_features = bool(cfg.get("rule_features", False))
         self.max_chars = max_chars or int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS))
         self.stride = stride or max(1, self.max_chars // 4)
         self.batch_size = batch_size
+        self.sentences = sentences
         self.model_file = model_file
         self._lock = threading.Lock()
 
@@ -77,7 +74,7 @@ class OnnxRecognizer:
     def tag_probabilities(self, texts: Sequence[str], lexicon=None) -> list[np.ndarray]:
         with self._lock:
             return window_probabilities(texts, self.vocab, self._forward, max_chars=self.max_chars,
-                                        stride=self.stride, batch_size=self.batch_size,
+                                        stride=self.stride, batch_size=self.batch_size, sentences=self.sentences,
                                         rule_features=self.rule_features, lexicon=lexicon)
 
     def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[ScoredSpan]]:

@@ -141,6 +141,9 @@ def disagreement_section(a: EngineResult, b: EngineResult, docs: Sequence[GoldDo
 def chart(results: Sequence[EngineResult], path: Path, extra: dict[str, dict[str, float]] | None = None) -> None:
     """Grouped bars: strict and overlap F1 per label for each engine."""
     # a Figure of its own: no pyplot state, no backend switch in the caller's process
+    from .extras import require
+
+    require(("matplotlib",), "eval", "the report's chart")
     from matplotlib.figure import Figure
 
     labels = list(LABELS) + ["micro"]

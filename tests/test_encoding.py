@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhaoshang_ner.bio import tags_to_spans
-from zhaoshang_ner.encoding import char_to_token, decode, encode_chars, viterbi, windows
+from zhaoshang_ner.encoding import BREAKS, char_to_token, decode, encode_chars, sentence_windows, viterbi, windows
 from zhaoshang_ner.labels import TAGS
 
 
@@ -18,6 +18,26 @@ def test_windows_cover_every_character(length, max_chars, data):
         assert e - s <= max_chars
         covered.update(range(s, e))
     assert covered == set(range(length))
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="甲乙丙，。；\n", max_size=600), st.integers(2, 80), st.data())
+def test_sentence_windows_cover_every_character_and_end_at_sentence_ends(text, max_chars, data):
+    stride = data.draw(st.integers(1, max_chars))
+    ws = sentence_windows(text, max_chars, stride)
+    covered = set()
+    for k, (s, e) in enumerate(ws):
+        assert e - s <= max_chars and (s < e or len(text) == 0)
+        covered.update(range(s, e))
+        nxt = ws[k + 1][0] if k + 1 < len(ws) else None
+        if nxt is None:
+            continue
+        if text[e - 1] in BREAKS and nxt == e:  # cut after a sentence end, no overlap
+            continue
+        # no sentence end in the window's second half: the overlapping fallback
+        assert nxt == s + stride and not any(c in BREAKS for c in text[s + max_chars // 2:e])
+    assert covered == set(range(len(text)))
+    assert ws[-1][1] == len(text)
 
 
 @settings(max_examples=200, deadline=None)

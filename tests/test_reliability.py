@@ -116,19 +116,39 @@ def _edit_config(d, **fields):
     (d / "manifest.json").unlink(missing_ok=True)  # the field checks must catch it without the manifest
 
 
+def _loader(backend: str):
+    """The torch recogniser, or the ONNX Runtime one that serves the package."""
+    from zhaoshang_ner.neural import load_recognizer
+
+    return lambda path: load_recognizer(path, backend=backend)
+
+
+BACKENDS = ["torch", "onnx"]
+
+
 @needs_model
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("fields,words", [
     ({"window_chars": 1.5}, "window_chars"), ({"window_chars": 0}, "window_chars"),
     ({"window_chars": 1000}, "window_chars"), ({"window_chars": "abc"}, "window_chars"),
-    ({"num_hidden_layers": 3}, "num_hidden_layers"), ({"rule_features": "yes"}, "rule_features"),
+    ({"rule_features": "yes"}, "rule_features"),
     ({"type_vocab_size": 2}, "type_vocab_size"), ({"id2label": {"0": "O"}}, "id2label"),
 ])
-def test_bad_config_fields_are_named(model_copy, fields, words):
+def test_bad_config_fields_are_named(model_copy, fields, words, backend):
     from zhaoshang_ner.manifest import ModelDirError
-    from zhaoshang_ner.neural import Recognizer
 
     _edit_config(model_copy, **fields)
     with pytest.raises(ModelDirError, match=words):
+        _loader(backend)(model_copy)
+
+
+@needs_model
+def test_a_config_that_does_not_match_the_tensors_is_named(model_copy):
+    from zhaoshang_ner.manifest import ModelDirError
+    from zhaoshang_ner.neural import Recognizer
+
+    _edit_config(model_copy, num_hidden_layers=3)
+    with pytest.raises(ModelDirError, match="num_hidden_layers"):
         Recognizer(model_copy)
 
 
@@ -152,18 +172,18 @@ def test_missing_classifier_tensors_and_nan_weights_are_errors(model_copy):
 
 
 @needs_model
-def test_shifted_vocabulary_and_changed_files_are_errors(model_copy):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shifted_vocabulary_and_changed_files_are_errors(model_copy, backend):
     from zhaoshang_ner.manifest import ModelDirError, write_manifest
-    from zhaoshang_ner.neural import Recognizer
 
     write_manifest(model_copy)
     vocab = (model_copy / "vocab.txt").read_text(encoding="utf-8").splitlines(keepends=True)
     (model_copy / "vocab.txt").write_text("".join(vocab[1:] + vocab[:1]), encoding="utf-8")  # same size, shifted
     with pytest.raises(ModelDirError, match="vocab.txt"):
-        Recognizer(model_copy)
+        _loader(backend)(model_copy)
     (model_copy / "vocab.txt").write_text("".join(vocab[1:]), encoding="utf-8")
     with pytest.raises(ModelDirError, match="vocab.txt"):
-        Recognizer(model_copy)
+        _loader(backend)(model_copy)
 
 
 @needs_model
@@ -187,14 +207,13 @@ def test_concurrent_first_calls_load_the_model_once(monkeypatch):
     from zhaoshang_ner import neural
 
     loads = []
-    real = neural.Recognizer
+    real = neural.load_recognizer
 
-    class Counting(real):
-        def __init__(self, *a, **k):
-            loads.append(1)
-            super().__init__(*a, **k)
+    def counting(*a, **k):
+        loads.append(1)
+        return real(*a, **k)
 
-    monkeypatch.setattr(neural, "Recognizer", Counting)
+    monkeypatch.setattr(neural, "load_recognizer", counting)
     neural._load_shipped.cache_clear()
     try:
         threads = [threading.Thread(target=neural.default_recognizer) for _ in range(4)]

