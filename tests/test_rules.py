@@ -43,3 +43,21 @@ def test_spans_are_flat():
     for a, b in zip(r.entities, r.entities[1:]):
         assert a.end <= b.start
     assert ("park", "深港生物医药产业园") in [(e.label, e.text) for e in r.entities]
+
+
+def test_the_fast_part_of_speech_hmm_decodes_as_jieba_does():
+    """rules._PosHMM replaces jieba's HMM decoder for speed: same route, same score, on any string."""
+    import random
+
+    from jieba.posseg import char_state_tab_P, emit_P, start_P, trans_P
+    from jieba.posseg import viterbi as jieba_viterbi
+
+    from zhaoshang_ner.rules import _PosHMM
+
+    hmm = _PosHMM(char_state_tab_P, start_P, trans_P, emit_P)
+    rng = random.Random(7)
+    alphabet = "澜沧江光电苍山智造谷投资亿元新能源汽车产业园区开发区有限公司股份科技华为比亚迪肇庆高新甲乙丙Ab1２·"
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(400)]
+    samples += ["".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(1, 8))) for _ in range(200)]
+    for s in samples:
+        assert hmm.viterbi(s) == jieba_viterbi(s, char_state_tab_P, start_P, trans_P, emit_P), s
