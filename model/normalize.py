@@ -62,6 +62,7 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=None)  # a report repeats a few thousand distinct characters: look each up once
 def _half_width(ch: str) -> str:
     """Full-width ASCII digits, letters and a few number symbols to half-width.
 
