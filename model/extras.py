@@ -21,5 +21,6 @@ def require(modules: tuple[str, ...] | list[str], extra: str, purpose: str) -> N
     """Raise ModuleNotFoundError naming the extra when any of ``modules`` is not installed."""
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        raise ModuleNotFoundError(f"{purpose} needs {', '.join(missing)}, which is not installed: "
+        verb = "is" if len(missing) == 1 else "are"
+        raise ModuleNotFoundError(f"{purpose} needs {', '.join(missing)}, which {verb} not installed: "
                                   f"pip install 'zhaoshang-ner[{extra}]'")

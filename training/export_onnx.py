@@ -107,6 +107,26 @@ def compare(model_dir: Path, files: list[str]) -> list[str]:
     return lines
 
 
+def build(model_dir: Path, *, half: bool = True, keep_fp32: bool = False) -> Path:
+    """The shipped serving files of a model folder, as ``training.ship`` makes them.
+
+    Float16 torch weights (``half``), ``model.onnx`` exported from them, then
+    ``model.int8.onnx``; the manifest records the result. Returns the int8 file.
+    """
+    from zhaoshang_ner.manifest import write_manifest
+
+    fp32, int8 = model_dir / "model.onnx", model_dir / "model.int8.onnx"
+    if half:
+        half_checkpoint(model_dir)
+        write_manifest(model_dir)  # the torch loader checks the weights against it
+    export(model_dir, fp32)
+    quantize(fp32, int8)
+    if not keep_fp32:
+        fp32.unlink()
+    write_manifest(model_dir)
+    return int8
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=Path("model/weights"))
@@ -118,17 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from zhaoshang_ner.manifest import write_manifest
 
-    fp32, int8 = args.model / "model.onnx", args.model / "model.int8.onnx"
-    if args.half_checkpoint:
-        half_checkpoint(args.model)
-        write_manifest(args.model)  # the torch loader checks the weights against it
-    export(args.model, fp32)
-    quantize(fp32, int8)
     files = ["model.onnx", "model.int8.onnx"]
+    build(args.model, half=args.half_checkpoint, keep_fp32=True)
     lines = [] if args.no_compare else compare(args.model, files)
     if not args.keep_fp32:
-        fp32.unlink()
+        (args.model / "model.onnx").unlink()
     write_manifest(args.model)
+    int8 = args.model / "model.int8.onnx"
     info = args.model / "training_info.json"
     if info.is_file():
         card = json.loads(info.read_text(encoding="utf-8"))

@@ -34,19 +34,13 @@ DEFAULT_SETTINGS = ("torch:128:32,int8:128:32,int8:128:64,int8:128:96,int8:128:1
 
 def prepare(fold_dir: Path, work: Path) -> Path:
     """A copy of a fold model with the shipped files: float16 torch weights and model.int8.onnx."""
-    from zhaoshang_ner.manifest import write_manifest
-
-    from .export_onnx import export, half_checkpoint, quantize
+    from .export_onnx import build
 
     out = work / fold_dir.name
     if (out / "model.int8.onnx").is_file():
         return out
     shutil.copytree(fold_dir, out, dirs_exist_ok=True)
-    half_checkpoint(out)
-    write_manifest(out)
-    export(out, out / "model.onnx")
-    quantize(out / "model.onnx", out / "model.int8.onnx")
-    write_manifest(out)
+    build(out, half=True, keep_fp32=True)  # fp32 kept: the "fp32" setting reads it
     return out
 
 

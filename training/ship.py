@@ -150,8 +150,11 @@ Default engine of `predict()`: **{default}** (model micro-F1 {100 * cv['model'][
 rules {100 * cv['rules']['micro']:.1f}).{rules_better_note(cv)}
 
 ## Inference
-Windows of {cfg['max_chars']} characters (the training window), each character averaged over about four
-windows (stride a quarter window), then a Viterbi pass over the IOB2 grammar. The folder carries
+`predict` serves `model.int8.onnx` through ONNX Runtime (no torch): the classifier exported from
+`model.safetensors` (stored as float16, loaded as float32 by torch for fine-tuning and the transformers
+pipeline) with dynamic int8 weights. Windows of {cfg['max_chars']} characters (the training window), each
+character averaged over about four windows (stride a quarter window; fewer windows cost F1 on grouped CV,
+`reports/serving/table.md`), then a Viterbi pass over the IOB2 grammar. The folder carries
 `manifest.json` (file hashes, tensor shapes, config fields); a folder that does not match it is refused.
 
 ## Ceiling: inter-annotator agreement
@@ -216,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     card = model_card(info, cv, agreement, version=__version__, scheme=cv_scheme(args.crossval),
                       provenance=provenance_table(info.get("docs", []), default_corpus_dir()))
     (args.out / "README.md").write_text(card, encoding="utf-8")
+    from .export_onnx import build
+
+    build(args.out, half=True)  # what predict serves: model.int8.onnx (and float16 torch weights beside it)
     write_manifest(args.out)
     size = sum(p.stat().st_size for p in args.out.iterdir()) / 2**20
     print(f"shipped to {args.out} ({size:.1f} MB); model micro-F1 {cv['model']['micro']:.3f}, "
