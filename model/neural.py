@@ -1,9 +1,11 @@
-"""The fine-tuned BERT token classifier behind ``predict(text, engine="model")``.
+"""The fine-tuned BERT token classifier behind ``predict(text, engine="model")``: loading and the torch backend.
 
 Like jieba's default tokenizer, the shipped model is loaded lazily, once, on
-first use; :class:`Recognizer` stays public for any other checkpoint
-directory (``Recognizer("runs/my-model")``). Inference is CPU-first and needs
-no network: the weights ship inside the package under ``model/weights/``.
+first use, by :func:`load_recognizer`: ONNX Runtime serves the folder's int8
+file (:mod:`zhaoshang_ner.onnx_engine`, no torch), :class:`Recognizer` its
+torch weights (fine-tuned runs, ``Recognizer("runs/my-model")``; the ``train``
+extra). Inference is CPU-first and needs no network: the weights ship inside
+the package under ``model/weights/``.
 """
 from __future__ import annotations
 
@@ -11,11 +13,10 @@ import json
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from .encoding import decode, window_probabilities
+from .encoding import WindowedTagger
 from .labels import TAGS
 
 #: The one place that knows where the bundled weights live.
@@ -44,7 +45,7 @@ def _importable(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def load_recognizer(path: str | Path, backend: str = "auto", **kwargs):
+def load_recognizer(path: str | Path, backend: str = "auto", *, threads: int = 0, **kwargs) -> WindowedTagger:
     """The recogniser of a model folder: ONNX Runtime where the folder has its ONNX file, else torch.
 
     ONNX Runtime serves the base install (no torch: a tenth of the install and
@@ -56,7 +57,6 @@ def load_recognizer(path: str | Path, backend: str = "auto", **kwargs):
     if backend not in ("auto", "onnx", "torch"):
         raise ValueError(f"unknown backend {backend!r}: choose auto, onnx or torch")
     has_onnx = (path / ONNX_FILE).is_file()
-    threads = kwargs.pop("threads", 0)
     if backend == "onnx" or (backend == "auto" and has_onnx and _importable("onnxruntime")):
         from .onnx_engine import OnnxRecognizer
 
@@ -78,8 +78,8 @@ def read_vocab(path: Path) -> dict[str, int]:
         return {line.rstrip("\n"): i for i, line in enumerate(fh)}
 
 
-class Recognizer:
-    """A token-classification checkpoint (HF format, one token per character)."""
+class Recognizer(WindowedTagger):
+    """A token-classification checkpoint (HF format, one token per character), run by torch."""
 
     def __init__(self, path: str | Path, *, max_chars: int | None = None, stride: int | None = None,
                  batch_size: int = 16, device: str | None = None, sentences: bool = False,
@@ -121,38 +121,23 @@ class Recognizer:
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         if [id2label[i] for i in range(len(id2label))] != list(TAGS):
             raise ValueError(f"{path}: the model's labels {list(id2label.values())} are not this package's tags {TAGS}")
-        # Windows no longer than the training windows: positions the fine-tuning never
-        # saw truncate entities. Each character is averaged over about four windows.
-        # Both measured on held-out folds: python -m training.window_check
-        self.max_chars = max_chars or int(getattr(self.model.config, "window_chars", DEFAULT_WINDOW_CHARS))
-        self.stride = stride or max(1, self.max_chars // 4)
-        self.batch_size = batch_size
-        self.sentences = sentences
-        self._lock = threading.Lock()
+        # window and stride: measured on held-out folds (training.window_check, training.serving_check)
+        self._set_windows(max_chars or int(getattr(self.model.config, "window_chars", DEFAULT_WINDOW_CHARS)),
+                          stride, batch_size, sentences)
 
     @classmethod
     def from_model(cls, model, vocab: dict[str, int], **kwargs) -> "Recognizer":
         """Wrap a model already in memory (cross-validation folds, tests)."""
         return cls("<in-memory>", _model=model, _vocab=vocab, **kwargs)
 
-    def tag_probabilities(self, texts: Sequence[str], lexicon=None) -> list[np.ndarray]:
-        """Per-character tag probabilities, averaged over overlapping windows."""
+    def _forward(self, input_ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch
 
-        def forward(input_ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
             logits = self.model(input_ids=torch.from_numpy(input_ids).to(self.device),
                                 token_type_ids=torch.from_numpy(types).to(self.device),
                                 attention_mask=torch.from_numpy(mask).to(self.device)).logits
-            return logits.float().cpu().numpy()
-
-        with self._lock, torch.inference_mode():
-            return window_probabilities(texts, self.vocab, forward, max_chars=self.max_chars, stride=self.stride,
-                                        batch_size=self.batch_size, rule_features=self.rule_features,
-                                        lexicon=lexicon, sentences=self.sentences)
-
-    def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[ScoredSpan]]:
-        """Scored spans of normalised texts (offsets into those texts)."""
-        return [decode(p) if len(p) else [] for p in self.tag_probabilities(texts, lexicon)]
+        return logits.float().cpu().numpy()
 
 
 _LOAD_LOCK = threading.Lock()

@@ -9,21 +9,19 @@ pass. The folder is checked against its manifest first, like the torch one.
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from .encoding import decode, window_probabilities
+from .encoding import WindowedTagger
 from .labels import TAGS
-from .neural import DEFAULT_WINDOW_CHARS, ONNX_FILE, ScoredSpan, read_vocab
+from .neural import DEFAULT_WINDOW_CHARS, ONNX_FILE, read_vocab
 
 #: The graph's contract (``training.export_onnx`` writes it).
 INPUTS = ("input_ids", "token_type_ids", "attention_mask")
 
 
-class OnnxRecognizer:
+class OnnxRecognizer(WindowedTagger):
     """:class:`zhaoshang_ner.neural.Recognizer`'s interface over an ONNX Runtime session.
 
     ``threads``: onnxruntime's intra-op threads (0: one per core). Windows of
@@ -60,23 +58,10 @@ class OnnxRecognizer:
                                 f"{INPUTS} -> logits[..., {len(TAGS)}]")
         self.vocab = read_vocab(self.path)
         self.rule_features = bool(cfg.get("rule_features", False))
-        self.max_chars = max_chars or int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS))
-        self.stride = stride or max(1, self.max_chars // 4)
-        self.batch_size = batch_size
-        self.sentences = sentences
         self.model_file = model_file
-        self._lock = threading.Lock()
+        self._set_windows(max_chars or int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS)), stride, batch_size,
+                          sentences)
 
     def _forward(self, input_ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.session.run(["logits"], {"input_ids": input_ids, "token_type_ids": types,
                                              "attention_mask": mask})[0]
-
-    def tag_probabilities(self, texts: Sequence[str], lexicon=None) -> list[np.ndarray]:
-        with self._lock:
-            return window_probabilities(texts, self.vocab, self._forward, max_chars=self.max_chars,
-                                        stride=self.stride, batch_size=self.batch_size, sentences=self.sentences,
-                                        rule_features=self.rule_features, lexicon=lexicon)
-
-    def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[ScoredSpan]]:
-        """Scored spans of normalised texts (offsets into those texts)."""
-        return [decode(p) if len(p) else [] for p in self.tag_probabilities(texts, lexicon)]
