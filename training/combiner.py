@@ -11,7 +11,13 @@ to coarser cells under 8 examples. Candidates above a precision threshold are
 kept, most precise first, without overlaps. Printed: strict micro-F1 and per
 label of rules, model and the combiner per threshold, with paired bootstrap
 intervals against each engine. The cv_predictions file holds no model
-probabilities, so the cells use only what both engines' spans say.
+probabilities, so by default the cells use only what both engines' spans say;
+``--fold-models DIR`` (the exported fold copies ``training.serving_check``
+writes, e.g. ``runs/serving_check``) re-tags each fold's held-out documents with
+its int8 model as ``predict`` serves it and adds the span's model probability
+(mean over its characters, in four bins) to the cell, right after its source.
+
+    python -m training.combiner --predictions runs/cv_release_l12/cv_predictions.jsonl --fold-models runs/serving_check
 """
 from __future__ import annotations
 
@@ -32,17 +38,25 @@ def _overlaps(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def candidates(model: list[Span], rules: list[Span]) -> list[tuple[Span, tuple[str, ...]]]:
+def _bin(score: float | None) -> str:
+    if score is None:
+        return "-"
+    return "p<.6" if score < 0.6 else "p<.8" if score < 0.8 else "p<.95" if score < 0.95 else "p>=.95"
+
+
+def candidates(model: list[Span], rules: list[Span],
+               scores: dict[Span, float] | None = None) -> list[tuple[Span, tuple[str, ...]]]:
     m, r = set(model), set(rules)
     out = []
     for s in sorted(m | r):
         src = "both" if s in m and s in r else "model" if s in m else "rules"
+        prob = () if scores is None else (_bin(scores.get(s)),)
         other = r if src == "model" else m if src == "rules" else set()
         conflict = any(_overlaps(o, s) for o in other)
         same_label = any(_overlaps(o, s) and o[2] == s[2] for o in other)
         n = s[1] - s[0]
         length = "1-2" if n <= 2 else "3-4" if n <= 4 else "5-8" if n <= 8 else "9+"
-        out.append((s, (s[2], src, "overlap" if conflict else "alone", "same" if same_label else "-", length)))
+        out.append((s, (s[2], src, *prob, "overlap" if conflict else "alone", "same" if same_label else "-", length)))
     return out
 
 
@@ -74,10 +88,28 @@ def combine(counts, cands, threshold: float) -> list[Span]:
     return sorted(chosen)
 
 
+def scored_fold_predictions(models: Path, docs, folds) -> dict[str, dict[Span, float]]:
+    """Each fold's int8 model (as served) on its held-out documents: original-offset spans with scores."""
+    from zhaoshang_ner.normalize import normalize
+    from zhaoshang_ner.onnx_engine import OnnxRecognizer
+
+    by_id = {d.id: d for d in docs}
+    out: dict[str, dict[Span, float]] = {}
+    for i, (_, test_ids) in enumerate(folds):
+        rec = OnnxRecognizer(models / f"fold{i}")
+        norms = [normalize(by_id[x].text) for x in test_ids]
+        for doc_id, n, spans in zip(test_ids, norms, rec.predict_spans([n.text for n in norms])):
+            out[doc_id] = {(*n.to_original(s, e), label): score for s, e, label, score in spans}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--predictions", type=Path, required=True, help="cv_predictions.jsonl of a release-fold crossval")
     ap.add_argument("--thresholds", default="0.3,0.4,0.5")
+    ap.add_argument("--fold-models", type=Path, default=None,
+                    help="exported fold copies (fold0, fold1 with model.int8.onnx): the model's spans and "
+                         "probabilities come from them")
     args = ap.parse_args(argv)
     corpus = default_corpus_dir()
     docs, note = load_all(corpus)
@@ -86,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     folds, _ = make_folds(docs, corpus, 2, "release")
     model, rules = read_predictions(args.predictions, "model"), read_predictions(args.predictions, "rules")
     gold = {d.id: set(d.spans()) for d in docs}
-    cands = {d.id: candidates(model[d.id], rules[d.id]) for d in docs}
+    scores = None
+    if args.fold_models:
+        scores = scored_fold_predictions(args.fold_models, docs, folds)
+        model = {i: sorted(v) for i, v in scores.items()}
+    cands = {d.id: candidates(model[d.id], rules[d.id], scores[d.id] if scores else None) for d in docs}
     rows = [("rules", rules), ("model", model)]
     for t in [float(x) for x in args.thresholds.split(",")]:
         preds: dict[str, list[Span]] = {}
