@@ -20,7 +20,7 @@ from pathlib import Path
 from zhaoshang_ner.evaluate import bootstrap_ci, evaluate, paired_bootstrap_diff
 from zhaoshang_ner.gold import default_corpus_dir, load_all
 
-from .crossval import make_folds, recognizer_predictions
+from .crossval import held_out, make_folds
 
 
 def _timed(fn, repeat: int) -> float:
@@ -95,15 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         corpus_dir = default_corpus_dir()
         docs, _ = load_all(corpus_dir)
         folds, scheme = make_folds(docs, corpus_dir, 2, scheme="release")
-        by_id = {d.id: d for d in docs}
-        preds = {"float32": {}, "bf16 autocast": {}}
-        secs = {"float32": 0.0, "bf16 autocast": 0.0}
-        for i, (_, test_ids) in enumerate(folds):
-            rec = Recognizer(args.models / f"fold{i}", device="cpu")
-            for name, r in (("float32", rec), ("bf16 autocast", _Bf16(rec))):
-                t = time.perf_counter()
-                preds[name].update(recognizer_predictions(r, [by_id[x] for x in test_ids]))
-                secs[name] += time.perf_counter() - t
+        recs = [Recognizer(args.models / f"fold{i}", device="cpu") for i in range(len(folds))]
+        preds, secs = {}, {}
+        preds["float32"], secs["float32"] = held_out(docs, folds, lambda i: recs[i])
+        preds["bf16 autocast"], secs["bf16 autocast"] = held_out(docs, folds, lambda i: _Bf16(recs[i]))
         lines += ["", f"{scheme}", "", "| precision | strict micro-F1 (95% CI) | Δ vs float32 (95% CI) | wall s |",
                   "|---|---|---|---|"]
         for name in preds:

@@ -29,7 +29,7 @@ from pathlib import Path
 from zhaoshang_ner.evaluate import evaluate, micro_f1, paired_bootstrap_diff
 from zhaoshang_ner.gold import default_corpus_dir, load_all
 
-from .crossval import make_folds, read_predictions
+from .crossval import held_out, make_folds, read_predictions
 
 Span = tuple[int, int, str]
 
@@ -90,17 +90,10 @@ def combine(counts, cands, threshold: float) -> list[Span]:
 
 def scored_fold_predictions(models: Path, docs, folds) -> dict[str, dict[Span, float]]:
     """Each fold's int8 model (as served) on its held-out documents: original-offset spans with scores."""
-    from zhaoshang_ner.normalize import normalize
     from zhaoshang_ner.onnx_engine import OnnxRecognizer
 
-    by_id = {d.id: d for d in docs}
-    out: dict[str, dict[Span, float]] = {}
-    for i, (_, test_ids) in enumerate(folds):
-        rec = OnnxRecognizer(models / f"fold{i}")
-        norms = [normalize(by_id[x].text) for x in test_ids]
-        for doc_id, n, spans in zip(test_ids, norms, rec.predict_spans([n.text for n in norms])):
-            out[doc_id] = {(*n.to_original(s, e), label): score for s, e, label, score in spans}
-    return out
+    scored, _ = held_out(docs, folds, lambda i: OnnxRecognizer(models / f"fold{i}"), scored=True)
+    return {doc_id: {s[:3]: s[3] for s in spans} for doc_id, spans in scored.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

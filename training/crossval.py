@@ -79,13 +79,18 @@ def read_predictions(path: Path, engine: str = "model") -> dict[str, list[Span]]
     return {r["id"]: [tuple(s) for s in r[engine]] for r in rows}
 
 
-def recognizer_predictions(rec, docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
-    """Original-offset spans of a :class:`zhaoshang_ner.neural.Recognizer` on ``docs`` (the same path as predict())."""
+def recognizer_scored(rec, docs: Sequence[GoldDoc]) -> dict[str, list[tuple[int, int, str, float]]]:
+    """Original-offset spans with scores of a recogniser on ``docs`` (the same path as predict())."""
     norms = [normalize(d.text) for d in docs]
     out = {}
     for d, n, spans in zip(docs, norms, rec.predict_spans([n.text for n in norms])):
-        out[d.id] = [(*n.to_original(s, e), label) for s, e, label, _ in spans]
+        out[d.id] = [(*n.to_original(s, e), label, score) for s, e, label, score in spans]
     return out
+
+
+def recognizer_predictions(rec, docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
+    """Original-offset spans of a :class:`zhaoshang_ner.neural.Recognizer` on ``docs`` (the same path as predict())."""
+    return {i: [s[:3] for s in spans] for i, spans in recognizer_scored(rec, docs).items()}
 
 
 def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> dict[str, list[Span]]:
@@ -95,16 +100,32 @@ def model_predictions(model, vocab: dict[str, int], docs: Sequence[GoldDoc]) -> 
     return recognizer_predictions(Recognizer.from_model(model, vocab), docs)
 
 
+def held_out(docs: Sequence[GoldDoc], folds, load, *, scored: bool = False,
+             clock=time.perf_counter) -> tuple[dict[str, list], float]:
+    """Each fold's recogniser (``load(i)``) on that fold's test documents, and the seconds spent tagging.
+
+    ``clock``: wall time by default; ``time.process_time`` counts CPU seconds of all threads.
+    The one loop behind every "score saved fold models" script (window and
+    serving checks, bf16, the combiner), so they all tag the same documents
+    the same way; loading is not timed.
+    """
+    by_id = {d.id: d for d in docs}
+    tag = recognizer_scored if scored else recognizer_predictions
+    preds: dict[str, list] = {}
+    seconds = 0.0
+    for i, (_, test_ids) in enumerate(folds):
+        rec = load(i)
+        t0 = clock()
+        preds.update(tag(rec, [by_id[x] for x in test_ids]))
+        seconds += clock() - t0
+    return preds, seconds
+
+
 def fold_model_predictions(models_dir: Path, docs: Sequence[GoldDoc], folds, **recognizer_kwargs) -> dict[str, list[Span]]:
     """Held-out predictions of fold models saved by ``--keep-models`` (no training)."""
     from zhaoshang_ner.neural import Recognizer
 
-    by_id = {d.id: d for d in docs}
-    preds: dict[str, list[Span]] = {}
-    for i, (_, test_ids) in enumerate(folds):
-        rec = Recognizer(Path(models_dir) / f"fold{i}", **recognizer_kwargs)
-        preds.update(recognizer_predictions(rec, [by_id[x] for x in test_ids]))
-    return preds
+    return held_out(docs, folds, lambda i: Recognizer(Path(models_dir) / f"fold{i}", **recognizer_kwargs))[0]
 
 
 def run_folds(cfg: TrainConfig, docs: Sequence[GoldDoc], folds, *, log, fraction: float = 1.0,

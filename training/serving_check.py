@@ -26,7 +26,7 @@ from zhaoshang_ner.evaluate import boundary_share, bootstrap_ci, evaluate, paire
 from zhaoshang_ner.gold import default_corpus_dir, load_all
 from zhaoshang_ner.labels import LABELS
 
-from .crossval import make_folds, recognizer_predictions
+from .crossval import held_out, make_folds
 
 DEFAULT_SETTINGS = ("torch:128:32,int8:128:32,int8:128:64,int8:128:96,int8:128:128,"
                     "int8:128:32:sentences,int8:128:64:sentences")
@@ -72,20 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     corpus_dir = default_corpus_dir()
     docs, note = load_all(corpus_dir)
     folds, scheme = make_folds(docs, corpus_dir, args.folds, scheme=args.scheme)
-    by_id = {d.id: d for d in docs}
     args.work.mkdir(parents=True, exist_ok=True)
     shipped = [prepare(args.models / f"fold{i}", args.work) for i in range(len(folds))]
     settings = args.settings.split(",")
     preds, secs = {}, {}
     for setting in settings:
         backend, max_chars, stride, *cut = setting.split(":")
-        preds[setting], secs[setting] = {}, 0.0
-        for i, (_, test_ids) in enumerate(folds):
-            rec = recognizer(backend, args.models / f"fold{i}", shipped[i], int(max_chars), int(stride),
-                             sentences=cut == ["sentences"])
-            t0 = time.process_time()
-            preds[setting].update(recognizer_predictions(rec, [by_id[x] for x in test_ids]))
-            secs[setting] += time.process_time() - t0
+        preds[setting], secs[setting] = held_out(
+            docs, folds, lambda i: recognizer(backend, args.models / f"fold{i}", shipped[i], int(max_chars),
+                                              int(stride), sentences=cut == ["sentences"]),
+            clock=time.process_time)
         print(f"{setting}: {secs[setting]:.0f} s CPU", file=sys.stderr, flush=True)
     base = settings[0]
     chars = sum(len(d.text) for d in docs)
