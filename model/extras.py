@@ -17,9 +17,14 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 }
 
 
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it: torch alone takes seconds)."""
+    return importlib.util.find_spec(module) is not None
+
+
 def require(modules: tuple[str, ...] | list[str], extra: str, purpose: str) -> None:
     """Raise ModuleNotFoundError naming the extra when any of ``modules`` is not installed."""
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    missing = [m for m in modules if not installed(m)]
     if missing:
         verb = "is" if len(missing) == 1 else "are"
         raise ModuleNotFoundError(f"{purpose} needs {', '.join(missing)}, which {verb} not installed: "

@@ -142,8 +142,9 @@ def check_model_dir(path: str | Path, weights: str = TORCH_WEIGHTS) -> dict[str,
         raise ModelDirError(f"{path}: no such model folder")
     for name in (*REQUIRED, weights):
         if not (path / name).is_file():
+            hint = "; export it with `python -m training.export_onnx`" if name.endswith(".onnx") else ""
             raise ModelDirError(f"{path}: {name} is missing (a model folder holds {', '.join(REQUIRED)} "
-                                f"and its weights, {weights})")
+                                f"and its weights, {weights}){hint}")
     cfg = _config(path)
     _check_fields(path, cfg)
     shapes = None

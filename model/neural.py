@@ -39,12 +39,6 @@ def shipped_model_available(path: Path = SHIPPED_MODEL_DIR) -> bool:
     return (path / "config.json").is_file() and ((path / ONNX_FILE).is_file() or (path / TORCH_FILE).is_file())
 
 
-def _importable(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
-
-
 def load_recognizer(path: str | Path, backend: str = "auto", *, threads: int = 0, **kwargs) -> WindowedTagger:
     """The recogniser of a model folder: ONNX Runtime where the folder has its ONNX file, else torch.
 
@@ -53,15 +47,17 @@ def load_recognizer(path: str | Path, backend: str = "auto", *, threads: int = 0
     serves folders that hold only a checkpoint (a fine-tuned run) or when asked
     (``backend="torch"``).
     """
+    from .extras import installed
+
     path = Path(path)
     if backend not in ("auto", "onnx", "torch"):
         raise ValueError(f"unknown backend {backend!r}: choose auto, onnx or torch")
     has_onnx = (path / ONNX_FILE).is_file()
-    if backend == "onnx" or (backend == "auto" and has_onnx and _importable("onnxruntime")):
+    if backend == "onnx" or (backend == "auto" and has_onnx and installed("onnxruntime")):
         from .onnx_engine import OnnxRecognizer
 
         return OnnxRecognizer(path, threads=threads, **kwargs)
-    if backend == "auto" and not _importable("torch"):
+    if backend == "auto" and not installed("torch"):
         if has_onnx:
             raise ImportError("serving the model needs onnxruntime: pip install onnxruntime")
         raise ImportError(f"{path} holds only torch weights ({TORCH_FILE}); serving them needs the train extra: "

@@ -36,8 +36,6 @@ class OnnxRecognizer(WindowedTagger):
 
         self.path = Path(path)
         onnx_path = self.path / model_file
-        if self.path.is_dir() and not onnx_path.is_file():
-            raise ModelDirError(f"{onnx_path}: missing; export it with `python -m training.export_onnx`")
         cfg = check_model_dir(self.path, weights=model_file)
         try:
             import onnxruntime as ort
