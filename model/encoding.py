@@ -14,11 +14,13 @@ data), so the decoder never emits an orphan I- tag.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
 from .bio import tags_to_spans
+from .features import FeatureSet
 from .labels import TAGS
 
 SPACE_TOKEN = "▁"
@@ -37,21 +39,6 @@ def char_to_token(ch: str, vocab: dict[str, int] | set[str]) -> str:
 
 def encode_chars(text: str, vocab: dict[str, int]) -> list[int]:
     return [vocab[char_to_token(ch, vocab)] for ch in text]
-
-
-def rule_feature_ids(text: str, lexicon=None) -> list[int]:
-    """The rule baseline's IOB2 tag id of each character of a normalised text.
-
-    The classifier reads them as token-type ids: a learned feature that lets it
-    trust the rules where they are reliable (amounts, areas) and overrule them
-    where they are not. A user's lexicon (``rules.Lexicon``) reaches the model
-    here: its names become rule tags, which the model reads.
-    """
-    from . import rules
-    from .bio import spans_to_tags
-    from .labels import TAG2ID
-
-    return [TAG2ID[t] for t in spans_to_tags(len(text), rules.extract(text, lexicon=lexicon))]
 
 
 def windows(length: int, max_chars: int, stride: int) -> list[tuple[int, int]]:
@@ -107,13 +94,14 @@ Forward = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def window_probabilities(texts: Sequence[str], vocab: dict[str, int], forward: Forward, *, max_chars: int,
-                         stride: int, batch_size: int, rule_features: bool, lexicon=None,
+                         stride: int, batch_size: int, features: FeatureSet, lexicon=None,
                          sentences: bool = False) -> list[np.ndarray]:
     """Per-character tag probabilities of normalised texts, averaged over overlapping windows.
 
     The one place that turns characters into padded batches and logits back
     into per-character scores, whatever runs ``forward`` (torch, ONNX Runtime),
-    so every backend reads exactly the same windows. ``sentences``: windows end
+    so every backend reads exactly the same windows. ``features``: what the
+    model reads as token types (:mod:`zhaoshang_ner.features`). ``sentences``: windows end
     at sentence ends (:func:`sentence_windows`) instead of overlapping.
     """
     cls, sep, pad = vocab[CLS_TOKEN], vocab[SEP_TOKEN], vocab[PAD_TOKEN]
@@ -123,7 +111,7 @@ def window_probabilities(texts: Sequence[str], vocab: dict[str, int], forward: F
     batches = []  # lists of (text index, window start, ids, rule-feature ids)
     for ti, text in enumerate(texts):
         ids = encode_chars(text, vocab)
-        feats = rule_feature_ids(text, lexicon) if rule_features else [0] * len(text)
+        feats = features.type_ids(text, lexicon)
         spans = sentence_windows(text, max_chars, stride) if sentences else windows(len(text), max_chars, stride)
         jobs = [(ti, s, ids[s:e], feats[s:e]) for s, e in spans]
         jobs.sort(key=lambda j: -len(j[2]))  # longest first keeps padding low within a batch
@@ -165,28 +153,62 @@ def allowed_transitions(tags: Sequence[str] = TAGS) -> np.ndarray:
 _ALLOWED = allowed_transitions()
 
 
-def viterbi(log_probs: np.ndarray, allowed: np.ndarray = _ALLOWED) -> list[int]:
-    """Most probable tag sequence that obeys the IOB2 grammar (per-character log-probs in)."""
+@dataclass(frozen=True)
+class CrfScores:
+    """A linear-chain CRF's learned scores (``TrainConfig.crf``), kept in the model's config.json."""
+
+    start: np.ndarray        # (tags,)
+    end: np.ndarray          # (tags,)
+    transitions: np.ndarray  # (tags, tags): from row to column
+
+    @classmethod
+    def from_config(cls, cfg) -> "CrfScores | None":
+        get = cfg.get if isinstance(cfg, dict) else (lambda k, d=None: getattr(cfg, k, d))
+        crf = get("crf", None)
+        if not crf:
+            return None
+        n = len(TAGS)
+        try:
+            out = cls(*(np.asarray(crf[k], dtype=np.float64) for k in ("start", "end", "transitions")))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("config.json: field 'crf' needs start, end and transitions") from None
+        if out.start.shape != (n,) or out.end.shape != (n,) or out.transitions.shape != (n, n) or \
+                not all(np.isfinite(a).all() for a in (out.start, out.end, out.transitions)):
+            raise ValueError(f"config.json: field 'crf' must hold finite scores for {n} tags")
+        return out
+
+
+def viterbi(log_probs: np.ndarray, allowed: np.ndarray = _ALLOWED, crf: CrfScores | None = None) -> list[int]:
+    """Best tag sequence that obeys the IOB2 grammar (per-character log-probs in).
+
+    With ``crf``, the CRF's start, transition and end scores are added to the
+    grammar, as the CRF was trained.
+    """
     length, n = log_probs.shape
     if length == 0:
         return []
     neg = -1e9
     trans = np.where(allowed[:n], 0.0, neg)
     score = log_probs[0] + np.where(allowed[n], 0.0, neg)
+    if crf is not None:
+        trans = trans + crf.transitions
+        score = score + crf.start
     back = np.zeros((length, n), dtype=np.int64)
     for t in range(1, length):
         cand = score[:, None] + trans
         back[t] = cand.argmax(0)
         score = cand.max(0) + log_probs[t]
+    if crf is not None:
+        score = score + crf.end
     best = [int(score.argmax())]
     for t in range(length - 1, 0, -1):
         best.append(int(back[t, best[-1]]))
     return best[::-1]
 
 
-def decode(probs: np.ndarray) -> list[tuple[int, int, str, float]]:
+def decode(probs: np.ndarray, crf: CrfScores | None = None) -> list[tuple[int, int, str, float]]:
     """Spans with scores (mean probability of the chosen tags) from per-character tag probabilities."""
-    ids = viterbi(np.log(np.clip(probs, 1e-9, 1.0)))
+    ids = viterbi(np.log(np.clip(probs, 1e-9, 1.0)), crf=crf)
     tags = [TAGS[i] for i in ids]
     out = []
     for s, e, label in tags_to_spans(tags):
@@ -205,7 +227,14 @@ class WindowedTagger:
     """
 
     vocab: dict[str, int]
-    rule_features: bool
+    #: what the model reads as token types, from its config.json
+    features: FeatureSet
+    #: a CRF's scores for the decoder, from its config.json (None: the grammar alone)
+    crf: CrfScores | None = None
+
+    @property
+    def rule_features(self) -> bool:
+        return self.features.rules
 
     def _set_windows(self, max_chars: int, stride: int | None, batch_size: int, sentences: bool) -> None:
         # Windows no longer than the training windows: positions the fine-tuning never saw
@@ -225,8 +254,8 @@ class WindowedTagger:
         with self._lock:
             return window_probabilities(texts, self.vocab, self._forward, max_chars=self.max_chars,
                                         stride=self.stride, batch_size=self.batch_size,
-                                        rule_features=self.rule_features, lexicon=lexicon, sentences=self.sentences)
+                                        features=self.features, lexicon=lexicon, sentences=self.sentences)
 
     def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[tuple[int, int, str, float]]]:
         """Scored spans of normalised texts (offsets into those texts)."""
-        return [decode(p) if len(p) else [] for p in self.tag_probabilities(texts, lexicon)]
+        return [decode(p, self.crf) if len(p) else [] for p in self.tag_probabilities(texts, lexicon)]

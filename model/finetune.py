@@ -18,6 +18,8 @@ import logging
 from pathlib import Path
 from typing import Callable
 
+from .features import FeatureSet
+
 log = logging.getLogger("zhaoshang_ner")
 
 #: Training settings read from the starting folder's ``train_config.json`` (where present).
@@ -86,8 +88,9 @@ def _check_ours(start: Path) -> dict:
         raise ValueError(f"--from {start} is not a zhaoshang-ner classifier (labels {labels or 'none'}); "
                          "fine-tuning keeps the shipped label map and rule-feature table: pass --from shipped or a "
                          "folder written by zhaoshang-ner train (a new base model: python -m training.train)")
-    if cfg.get("rule_features") and cfg.get("type_vocab_size") != len(TAGS):
-        raise ValueError(f"--from {start}: rule_features needs type_vocab_size {len(TAGS)}, got "
+    features = FeatureSet.from_config(cfg)
+    if (features.rules or features.gazetteer) and cfg.get("type_vocab_size") != features.type_vocab_size:
+        raise ValueError(f"--from {start}: {features} needs type_vocab_size {features.type_vocab_size}, got "
                          f"{cfg.get('type_vocab_size')}; the folder is damaged")
     return cfg
 
@@ -156,6 +159,7 @@ def finetune(data: str | Path, out: str | Path, *, data_format: str | None = Non
         "base_model": str(start), "num_layers": None, "max_chars": window, "epochs": epochs,
         "learning_rate": learning_rate, "head_learning_rate": learning_rate,  # nothing here is freshly initialised
         "use_corpus": False, "rule_features": bool(start_cfg.get("rule_features", False)),
+        "gazetteer_features": bool(start_cfg.get("gazetteer_features", False)),
         "cluener_sentences": 0, "mention_replacement": 0.0, "train_fraction": 1.0,
         "threads": torch.get_num_threads(),
     })

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .features import FEATURE_FIELDS, FeatureSet
 from .labels import TAGS
 
 MANIFEST = "manifest.json"
@@ -74,7 +75,7 @@ def describe(path: Path) -> dict[str, Any]:
                   if f.is_file() and f.name != MANIFEST and f.suffix in (".json", ".txt", ".safetensors", ".onnx")
                   and f.name not in ("training_info.json", "train_log.jsonl")},
         "tensors": _tensor_shapes(path) if (path / TORCH_WEIGHTS).is_file() else {},
-        "config": {k: cfg.get(k) for k in FIELDS} | {"rule_features": cfg.get("rule_features", False)},
+        "config": {k: cfg.get(k) for k in FIELDS} | {k: cfg.get(k, False) for k in FEATURE_FIELDS},
         "labels": [cfg.get("id2label", {}).get(str(i)) for i in range(len(cfg.get("id2label", {})))],
         "vocab_lines": _vocab_lines(path),
     }
@@ -100,14 +101,16 @@ def _check_fields(path: Path, cfg: dict[str, Any]) -> None:
     if cfg.get("window_chars", 0) + 2 > cfg["max_position_embeddings"]:
         raise ModelDirError(f"{path / 'config.json'}: window_chars {cfg['window_chars']} does not fit "
                             f"max_position_embeddings {cfg['max_position_embeddings']}")
-    if not isinstance(cfg.get("rule_features", False), bool):
-        raise ModelDirError(f"{path / 'config.json'}: field 'rule_features' must be true or false")
+    for name in FEATURE_FIELDS:
+        if not isinstance(cfg.get(name, False), bool):
+            raise ModelDirError(f"{path / 'config.json'}: field {name!r} must be true or false")
     labels = [cfg.get("id2label", {}).get(str(i)) for i in range(len(cfg.get("id2label", {})))]
     if labels != list(TAGS):
         raise ModelDirError(f"{path / 'config.json'}: id2label {labels} is not this package's tags {list(TAGS)}")
-    if cfg.get("rule_features") and cfg["type_vocab_size"] != len(TAGS):
-        raise ModelDirError(f"{path / 'config.json'}: rule_features needs type_vocab_size {len(TAGS)} "
-                            f"(one row per rule tag), got {cfg['type_vocab_size']}")
+    features = FeatureSet.from_config(cfg)
+    if (features.rules or features.gazetteer) and cfg["type_vocab_size"] != features.type_vocab_size:
+        raise ModelDirError(f"{path / 'config.json'}: {features} needs type_vocab_size {features.type_vocab_size} "
+                            f"(one row per feature id), got {cfg['type_vocab_size']}")
 
 
 def _check_tensors(path: Path, cfg: dict[str, Any], shapes: dict[str, list[int]]) -> None:

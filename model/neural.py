@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import WindowedTagger
+from .encoding import CrfScores, WindowedTagger
+from .features import FeatureSet
 from .labels import TAGS
 
 #: The one place that knows where the bundled weights live.
@@ -112,8 +113,8 @@ class Recognizer(WindowedTagger):
             _vocab = read_vocab(path)
         self.vocab = _vocab
         self.model = _model.to(self.device).eval()
-        #: the model reads the rule baseline's tags as token types (see zhaoshang_ner.trainer.add_rule_features)
-        self.rule_features = bool(getattr(self.model.config, "rule_features", False))
+        self.features = FeatureSet.from_config(self.model.config)
+        self.crf = CrfScores.from_config(self.model.config)
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         if [id2label[i] for i in range(len(id2label))] != list(TAGS):
             raise ValueError(f"{path}: the model's labels {list(id2label.values())} are not this package's tags {TAGS}")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import WindowedTagger
+from .encoding import CrfScores, WindowedTagger
+from .features import FeatureSet
 from .labels import TAGS
 from .neural import DEFAULT_WINDOW_CHARS, ONNX_FILE, read_vocab
 
@@ -55,7 +56,8 @@ class OnnxRecognizer(WindowedTagger):
             raise ModelDirError(f"{onnx_path}: inputs {names} and output {outputs[0].name}{outputs[0].shape} are not "
                                 f"{INPUTS} -> logits[..., {len(TAGS)}]")
         self.vocab = read_vocab(self.path)
-        self.rule_features = bool(cfg.get("rule_features", False))
+        self.features = FeatureSet.from_config(cfg)
+        self.crf = CrfScores.from_config(cfg)
         self.model_file = model_file
         self._set_windows(max_chars or int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS)), stride, batch_size,
                           sentences)

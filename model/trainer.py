@@ -31,7 +31,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .bio import spans_to_tags
-from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, encode_chars, rule_feature_ids, windows
+from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, encode_chars, windows
+from .features import GAZETTEER_CODES, FeatureSet
 from .gold import GoldDoc
 from .labels import ID2TAG, TAG2ID, TAGS
 from .normalize import normalize
@@ -67,11 +68,16 @@ class TrainConfig:
     use_corpus: bool = True
     rule_features: bool = field(default=True, metadata={
         "help": "feed the rule baseline's tag of each character as the token-type id (a learned feature)"})
+    gazetteer_features: bool = field(default=False, metadata={
+        "help": "also feed where each character sits in a name the public gazetteers list (zhaoshang_ner.features)"})
     cluener_sentences: int = field(default=0, metadata={
         "help": "CLUENER sentences added with only the company label supervised (0 = none; repository only)"})
     mention_replacement: float = field(default=0.0, metadata={
         "help": "fraction of training docs added again with lexicon mentions swapped in (repository only)"})
     train_fraction: float = field(default=1.0, metadata={"help": "share of training documents used (learning curve)"})
+    crf: bool = field(default=False, metadata={
+        "help": "train a linear-chain CRF (pytorch-crf) over the tag scores; its scores go to config.json "
+                "and the decoder adds them (an ablation against the grammar-only Viterbi)"})
     threads: int = 2
     cpu_bf16: bool = field(default=False, metadata={
         "help": "bf16 autocast on CPU too (avx512_bf16: a training step 1.9x faster; python -m training.bf16_check)"})
@@ -85,6 +91,10 @@ class TrainConfig:
             raise ValueError(f"{path}: unknown config keys {sorted(unknown)}; known: {sorted(known)}")
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)
+
+    @property
+    def features(self) -> FeatureSet:
+        return FeatureSet(rules=self.rule_features, gazetteer=self.gazetteer_features)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,10 +136,10 @@ def company_only_targets(length: int, company_spans: Iterable[tuple[int, int]]) 
 
 
 def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_chars: int, stride: int,
-                    source: str) -> list[dict]:
-    """One example per window: ids with [CLS]/[SEP], rule-tag feature ids, and per-position allowed-tag rows."""
+                    source: str, features: FeatureSet = FeatureSet(rules=True)) -> list[dict]:
+    """One example per window: ids with [CLS]/[SEP], feature ids (token types), and per-position allowed-tag rows."""
     ids = encode_chars(text, vocab)
-    feats = rule_feature_ids(text)
+    feats = features.type_ids(text)
     out = []
     for s, e in windows(len(text), max_chars, stride):
         out.append({
@@ -141,12 +151,14 @@ def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_c
     return out
 
 
-def doc_examples(docs: Sequence[GoldDoc], vocab: dict[str, int], max_chars: int, stride: int) -> list[dict]:
+def doc_examples(docs: Sequence[GoldDoc], vocab: dict[str, int], max_chars: int, stride: int,
+                 features: FeatureSet = FeatureSet(rules=True)) -> list[dict]:
     """Training windows of fully annotated documents (exactly the gold tag allowed per character)."""
     out = []
     for doc in docs:
         text, spans = normalized_spans(doc)
-        out += window_examples(text, one_hot_targets(spans_to_tags(len(text), spans)), vocab, max_chars, stride, doc.id)
+        out += window_examples(text, one_hot_targets(spans_to_tags(len(text), spans)), vocab, max_chars, stride,
+                               doc.id, features)
     return out
 
 
@@ -180,28 +192,76 @@ def build_model(cfg: TrainConfig):
     if cfg.num_layers is not None and cfg.num_layers < config.num_hidden_layers:
         config.num_hidden_layers = cfg.num_layers  # from_pretrained then loads only the first N layers
     model = AutoModelForTokenClassification.from_pretrained(base, config=config)
-    if cfg.rule_features:
-        add_rule_features(model)
+    if cfg.rule_features or cfg.gazetteer_features:
+        add_feature_table(model, cfg.features)
     # inference windows must match the training windows (zhaoshang_ner.neural.Recognizer reads this)
     model.config.window_chars = cfg.max_chars
     return model
 
 
 def add_rule_features(model) -> None:
-    """Grow the token-type table to one row per tag; every row starts as row 0,
-    so the pretrained encoder's outputs are unchanged until training moves them."""
+    """The token-type table of a model that reads rule tags only (see :func:`add_feature_table`)."""
+    add_feature_table(model, FeatureSet(rules=True))
+
+
+def add_feature_table(model, features: FeatureSet) -> None:
+    """Replace the token-type table by one row per feature id of ``features``.
+
+    Rule rows start as the pretrained row 0 and gazetteer rows at zero, so the
+    encoder's outputs are unchanged until training moves them. With gazetteer
+    features the table trains factored, one rule row plus one gazetteer row
+    per id (a combination rare in the data still gets both signals), and
+    :func:`merge_feature_table` writes it out as the one plain table every
+    backend reads.
+    """
     import torch
 
     emb = model.bert.embeddings.token_type_embeddings
-    new = torch.nn.Embedding(len(TAGS), emb.embedding_dim)
+    rules = torch.nn.Embedding(len(TAGS), emb.embedding_dim)
     with torch.no_grad():
-        new.weight[:] = emb.weight[0]
-    model.bert.embeddings.token_type_embeddings = new
-    model.config.type_vocab_size = len(TAGS)
-    model.config.rule_features = True
+        rules.weight[:] = emb.weight[0]
+    if features.gazetteer:
+        gazetteer = torch.nn.Embedding(len(GAZETTEER_CODES), emb.embedding_dim)
+        torch.nn.init.zeros_(gazetteer.weight)
+        model.bert.embeddings.token_type_embeddings = _factored_types(rules, gazetteer)
+    else:
+        model.bert.embeddings.token_type_embeddings = rules
+    model.config.type_vocab_size = features.type_vocab_size
+    model.config.rule_features = features.rules
+    model.config.gazetteer_features = features.gazetteer
     if hasattr(model.bert.embeddings, "token_type_ids"):
         model.bert.embeddings.register_buffer(
             "token_type_ids", torch.zeros_like(model.bert.embeddings.token_type_ids), persistent=False)
+
+
+def _factored_types(rules, gazetteer):
+    """An embedding of id = rule + len(TAGS) * gazetteer code as the sum of its two rows."""
+    import torch
+
+    class FactoredTypes(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rules, self.gazetteer = rules, gazetteer
+
+        def forward(self, ids):
+            return self.rules(ids % len(TAGS)) + self.gazetteer(ids // len(TAGS))
+
+        def merged(self) -> torch.nn.Embedding:
+            n_rules, n_gaz = self.rules.num_embeddings, self.gazetteer.num_embeddings
+            out = torch.nn.Embedding(n_rules * n_gaz, self.rules.embedding_dim)
+            with torch.no_grad():
+                ids = torch.arange(n_rules * n_gaz)
+                out.weight[:] = self.forward(ids)
+            return out
+
+    return FactoredTypes()
+
+
+def merge_feature_table(model) -> None:
+    """A factored token-type table (training) becomes one plain ``nn.Embedding`` with the same outputs."""
+    emb = model.bert.embeddings.token_type_embeddings
+    if hasattr(emb, "merged"):
+        model.bert.embeddings.token_type_embeddings = emb.merged().to(emb.rules.weight.device)
 
 
 def allowed_set_loss(logits, allowed, mask):
@@ -217,6 +277,36 @@ def allowed_set_loss(logits, allowed, mask):
     nll = -torch.logsumexp(masked, dim=-1)
     nll = nll.masked_fill(~mask, 0.0)
     return nll.sum() / mask.sum().clamp(min=1)
+
+
+def crf_allowed_loss(crf, logits, allowed, mask):
+    """-log P(the path stays in the allowed tags) under a linear-chain CRF, per real position.
+
+    The CRF analogue of :func:`allowed_set_loss`: log Z over all paths minus
+    log Z over paths through allowed tags only (one allowed tag per position is
+    the usual CRF likelihood). Both come from pytorch-crf's forward algorithm
+    (``CRF._compute_normalizer``); position 0 ([CLS]) is left out, as the
+    decoder never sees it.
+    """
+    emissions = logits[:, 1:].float().transpose(0, 1)
+    ok = allowed[:, 1:].transpose(0, 1)
+    m = mask[:, 1:].transpose(0, 1)
+    m = m.clone()
+    m[0] = True  # pytorch-crf needs the first step on; a window has at least one character there
+    log_z = crf._compute_normalizer(emissions, m)
+    log_allowed = crf._compute_normalizer(emissions.masked_fill(~ok, -1e4), m)
+    return (log_z - log_allowed).sum() / mask.sum().clamp(min=1)
+
+
+def store_crf(model) -> None:
+    """Move a trained ``model.crf`` into ``config.crf`` (what the decoder reads) and off the module."""
+    crf = getattr(model, "crf", None)
+    if crf is None:
+        return
+    model.config.crf = {"start": crf.start_transitions.detach().cpu().tolist(),
+                        "end": crf.end_transitions.detach().cpu().tolist(),
+                        "transitions": crf.transitions.detach().cpu().tolist()}
+    del model.crf
 
 
 # --------------------------------------------------------------------------- loop
@@ -290,7 +380,7 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     docs = list(docs)
     if cfg.train_fraction < 1.0:
         docs = sorted(rng.sample(docs, max(1, round(len(docs) * cfg.train_fraction))), key=lambda d: d.id)
-    examples = doc_examples(docs, vocab, cfg.max_chars, cfg.stride)
+    examples = doc_examples(docs, vocab, cfg.max_chars, cfg.stride, cfg.features)
     if extra_examples is not None:
         examples += extra_examples(docs, vocab)
     if not examples:
@@ -298,9 +388,16 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     dataset = to_dataset(examples)
     if model is None:
         model = build_model(cfg)
+    if cfg.crf:
+        from .extras import require
+
+        require(["torchcrf"], "train", "a CRF layer")
+        from torchcrf import CRF
+
+        model.crf = CRF(len(TAGS), batch_first=True)
     model = model.to(device)
-    # new parameters (the tag head, the rule-feature rows) learn faster than the pretrained body
-    fresh = ("classifier", "bert.embeddings.token_type_embeddings")
+    # new parameters (the tag head, the rule-feature rows, a CRF) learn faster than the pretrained body
+    fresh = ("classifier", "bert.embeddings.token_type_embeddings", "crf.")
     head = [p for n, p in model.named_parameters() if n.startswith(fresh)]
     body = [p for n, p in model.named_parameters() if not n.startswith(fresh)]
     opt = torch.optim.AdamW([
@@ -324,12 +421,13 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         running, n = 0.0, 0
         for batch_idx in batches(dataset, cfg.batch_size, rng):
             ids, types, attn, allowed, mask = collate([dataset[i] for i in batch_idx], pad_id)
-            if not cfg.rule_features:
-                types.zero_()
             with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
                 logits = model(input_ids=ids.to(device), token_type_ids=types.to(device),
                                attention_mask=attn.to(device)).logits
-            loss = allowed_set_loss(logits, allowed.to(device), mask.to(device))
+            if cfg.crf:
+                loss = crf_allowed_loss(model.crf, logits, allowed.to(device), mask.to(device))
+            else:
+                loss = allowed_set_loss(logits, allowed.to(device), mask.to(device))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -346,6 +444,7 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         if max_steps is not None and step >= max_steps:
             break
     model.eval()
+    store_crf(model)
     if out_dir is not None:
         save(model, cfg, out_dir, extra={**(extra_info or {}), "docs": [d.id for d in docs], "chars": chars,
                                          "steps": step, "history": history,
@@ -370,6 +469,7 @@ def save(model, cfg: TrainConfig, out_dir: Path, extra: dict | None = None, *,
 
     bar = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # no "Writing model shards" bar on a user's terminal
+    merge_feature_table(model)
     try:
         model.save_pretrained(out_dir, safe_serialization=True)
     finally:

@@ -131,7 +131,8 @@ BACKENDS = ["torch", "onnx"]
 @pytest.mark.parametrize("fields,words", [
     ({"window_chars": 1.5}, "window_chars"), ({"window_chars": 0}, "window_chars"),
     ({"window_chars": 1000}, "window_chars"), ({"window_chars": "abc"}, "window_chars"),
-    ({"rule_features": "yes"}, "rule_features"),
+    ({"rule_features": "yes"}, "rule_features"), ({"gazetteer_features": 1}, "gazetteer_features"),
+    ({"gazetteer_features": True}, "type_vocab_size"),
     ({"type_vocab_size": 2}, "type_vocab_size"), ({"id2label": {"0": "O"}}, "id2label"),
 ])
 def test_bad_config_fields_are_named(model_copy, fields, words, backend):

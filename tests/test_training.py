@@ -98,3 +98,87 @@ def test_mention_replacement_keeps_spans_valid_and_draws_from_training_docs():
         for e in d.entities:
             if e.label in ("company", "park"):
                 assert d.text[e.start:e.end] in pool[e.label]
+
+
+def test_gazetteer_features_train_factored_and_save_as_one_plain_table(tiny_base, tmp_path):
+    """The factored table (rule row + gazetteer row) and the saved plain table give the same logits."""
+    import torch
+
+    from zhaoshang_ner.features import FeatureSet
+    from zhaoshang_ner.labels import TAGS
+    from zhaoshang_ner.neural import Recognizer
+    from training.train import save
+
+    rng = random.Random(0)
+    docs = [synthetic_doc(i, rng) for i in range(4)]
+    cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=1,
+                      batch_size=8, seed=1, use_corpus=False, gazetteer_features=True)
+    model = train(cfg, docs, None, log=lambda _: None, max_steps=3)
+    assert hasattr(model.bert.embeddings.token_type_embeddings, "gazetteer")
+    features = FeatureSet(rules=True, gazetteer=True)
+    ids = torch.randint(6, 20, (2, 30))
+    types = torch.randint(0, features.type_vocab_size, (2, 30))
+    with torch.no_grad():
+        before = model(input_ids=ids, token_type_ids=types).logits
+    save(model, cfg, tmp_path / "out")
+    cfg_json = json.loads((tmp_path / "out" / "config.json").read_text(encoding="utf-8"))
+    assert cfg_json["gazetteer_features"] is True and cfg_json["type_vocab_size"] == features.type_vocab_size
+    rec = Recognizer(tmp_path / "out")
+    assert rec.features == features
+    with torch.no_grad():
+        after = rec.model(input_ids=ids, token_type_ids=types).logits
+    assert torch.allclose(before, after, atol=1e-5)
+    assert before.shape[-1] == len(TAGS)
+
+
+def test_crf_loss_with_one_allowed_tag_is_the_crf_likelihood():
+    """The allowed-paths numerator reduces to pytorch-crf's own log-likelihood of the gold path."""
+    import torch
+    from torchcrf import CRF
+
+    from zhaoshang_ner.labels import TAGS
+    from zhaoshang_ner.trainer import crf_allowed_loss
+
+    torch.manual_seed(0)
+    crf = CRF(len(TAGS), batch_first=True)
+    torch.nn.init.normal_(crf.transitions)
+    logits = torch.randn(2, 9, len(TAGS))
+    gold = torch.randint(0, len(TAGS), (2, 9))
+    mask = torch.zeros(2, 9, dtype=torch.bool)
+    mask[0, 1:8], mask[1, 1:5] = True, True  # position 0 is [CLS]; then characters; then [SEP]/padding
+    allowed = torch.nn.functional.one_hot(gold, len(TAGS)).bool()
+    allowed[~mask] = True
+    ours = crf_allowed_loss(crf, logits, allowed, mask)
+    theirs = -crf(logits[:, 1:], gold[:, 1:], mask=mask[:, 1:], reduction="sum") / mask.sum()
+    assert torch.allclose(ours, theirs, atol=1e-4)
+    # every tag allowed everywhere: nothing to learn
+    assert crf_allowed_loss(crf, logits, torch.ones_like(allowed), mask).abs() < 1e-4
+
+
+def test_a_crf_model_saves_its_scores_and_the_decoder_reads_them(tiny_base, tmp_path):
+    import numpy as np
+
+    from zhaoshang_ner.encoding import CrfScores, viterbi
+    from zhaoshang_ner.labels import TAGS
+    from zhaoshang_ner.neural import Recognizer
+
+    rng = random.Random(0)
+    cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=1,
+                      batch_size=8, seed=1, use_corpus=False, crf=True)
+    model = train(cfg, [synthetic_doc(i, rng) for i in range(4)], tmp_path / "out", log=lambda _: None, max_steps=3)
+    assert not hasattr(model, "crf")
+    rec = Recognizer(tmp_path / "out")
+    assert rec.crf is not None and rec.crf.transitions.shape == (len(TAGS), len(TAGS))
+    text = synthetic_doc(50, rng).text
+    assert all(0 <= s < e <= len(text) for s, e, *_ in rec.predict_spans([text])[0])
+    # the scores steer the path: a huge O -> B-park score wins over flat emissions
+    flat = np.log(np.full((3, len(TAGS)), 1 / len(TAGS)))
+    trans = np.zeros((len(TAGS), len(TAGS)))
+    trans[TAGS.index("O"), TAGS.index("B-park")] = 50.0
+    start = np.full(len(TAGS), -50.0)
+    start[TAGS.index("O")] = 0.0
+    scores = CrfScores(start=start, end=np.zeros(len(TAGS)), transitions=trans)
+    assert [TAGS[i] for i in viterbi(flat, crf=scores)][:2] == ["O", "B-park"]
+    assert CrfScores.from_config({}) is None
+    with pytest.raises(ValueError, match="crf"):
+        CrfScores.from_config({"crf": {"start": [0.0]}})

@@ -15,6 +15,18 @@ and derived aliases, with each output's sources and counts in its header.
   equal to the name's derived core (the loader derives it again) or claimed by
   two companies are not written.
 
+* ``model/resources/gazetteer_industries.tsv``: one row per industry term:
+  GB/T 4754-2017 class names (门类 left out: they are sector headings such
+  as 农、林、牧、渔业) with the aliases reports write (a trailing 制造业 / 业 /
+  制造 dropped: 集成电路制造 → 集成电路), and the future-industry terms, a
+  term joined by 和 split in two (氢能和核聚变能 → 氢能, 核聚变能); a class
+  name is never split at 和 (热力生产和供应 is one class). Names with
+  其他 or 、 stay whole: their parts are not industries by themselves. A bare
+  trailing 业 stays (工程 or 研究 alone are not industries).
+* ``model/resources/gazetteer_forms.tsv``: every surface form of the three
+  lists with its label, the dictionary the classifier's gazetteer features
+  match (:mod:`zhaoshang_ner.features`), so serving reads one small file.
+
 Run: ``python -m training.build_gazetteer [--src ../shared/gazetteers]``.
 """
 from __future__ import annotations
@@ -28,6 +40,7 @@ from pathlib import Path
 
 from zhaoshang_ner.canonical import (COMPANIES_FILE, PARK_TYPE_SHORT, PARKS_FILE, _drop_admin_suffixes,
                                      company_core, name_key, park_key, set_places, share_name)
+from zhaoshang_ner.features import FORMS_FILE, INDUSTRIES_FILE, Gazetteer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SRC = ROOT.parent / "shared" / "gazetteers"
@@ -205,6 +218,52 @@ def build_companies(src: Path, sources: dict[str, dict[str, str]]) -> tuple[list
                        "ambiguous aliases dropped": dropped_ambiguous}
 
 
+# ---------------------------------------------------------------- industries
+
+#: Tails a report drops from a class name, longest first (汽车制造业 → 汽车, 集成电路制造 → 集成电路).
+INDUSTRY_TAILS = ("制造业", "制造")
+
+
+def industry_aliases(name: str, future: bool) -> list[str]:
+    """Shorter forms of one class name (a tail dropped) or future-industry term (split at 和).
+
+    Only a future term is split: in a class name 和 joins one phrase
+    (热力生产和供应, 工程和技术研究和试验发展), and only a class name loses its
+    tail (未来制造 is a direction, not 未来).
+    """
+    if "其他" in name or "、" in name:
+        return []
+    forms = set()
+    if future:
+        forms.update(part for part in name.split("和") if len(part) >= 2)
+    else:
+        for tail in INDUSTRY_TAILS:
+            if name.endswith(tail) and len(name) - len(tail) >= 2:
+                forms.add(name[: -len(tail)])
+                break
+    forms.discard(name)
+    return sorted(forms, key=lambda f: (len(f), f))
+
+
+def build_industries(src: Path, sources: dict[str, dict[str, str]]) -> tuple[list[str], Counter, dict[str, int]]:
+    used: Counter = Counter()
+    seen: dict[str, str] = {}
+    out, n_alias, skipped = [], 0, 0
+    for r in _rows(src / "industries.tsv"):
+        name = r["name"].strip()
+        if r["level"] == "门类" or not name:
+            skipped += 1
+            continue
+        if name in seen:  # a future-industry term listed by two documents
+            continue
+        seen[name] = r["code"] or "future"
+        used[r["source_id"]] += 1
+        aliases = industry_aliases(name, future=not r["code"])
+        n_alias += len(aliases)
+        out.append("\t".join([r["code"] or "future", name, "|".join(aliases), r["level"]]))
+    return out, used, {"terms": len(out), "aliases": n_alias, "sector headings left out": skipped}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", type=Path, default=DEFAULT_SRC, help="folder of the shared gazetteers")
@@ -216,17 +275,23 @@ def main(argv: list[str] | None = None) -> int:
     # company_core strips the place names the zone catalogue knows: set them before deriving cores.
     set_places([line.split("\t") for line in park_lines])
     company_lines, co_used, co_counts = build_companies(args.src, sources)
+    industry_lines, ind_used, ind_counts = build_industries(args.src, sources)
     for path, title, lines, used, counts, columns in (
         (PARKS_FILE, "Development zones (parks): id = catalogue code", park_lines, park_used, park_counts,
          "id\tname\taliases\tprovince\ttype"),
         (COMPANIES_FILE, "Companies: id = stock code or co:hash of the full name", company_lines, co_used,
          co_counts, "id\tname\taliases"),
+        (INDUSTRIES_FILE, "Industries: id = GB/T 4754-2017 code, or future for a future-industry term",
+         industry_lines, ind_used, ind_counts, "id\tname\taliases\tlevel"),
     ):
         extra = ["counts: " + ", ".join(f"{k} {v}" for k, v in counts.items())]
         header = _header(title, used, sources, extra)
         path.write_text("\n".join(header + [columns] + lines) + "\n", encoding="utf-8")
         print("\n".join(header))
         print(f"-> {path.relative_to(ROOT)} ({path.stat().st_size / 1024:.0f} KB)\n", file=sys.stdout)
+    forms = Gazetteer.from_resources()
+    forms.write(FORMS_FILE)
+    print(f"-> {FORMS_FILE.relative_to(ROOT)}: {len(forms.forms)} forms", file=sys.stdout)
     return 0
 
 

@@ -11,6 +11,7 @@ import json
 import random
 from pathlib import Path
 
+from zhaoshang_ner.features import FeatureSet
 from zhaoshang_ner.normalize import normalize
 from zhaoshang_ner.trainer import (  # noqa: F401  (re-exported for the repository's scripts)
     Span,
@@ -23,7 +24,8 @@ from zhaoshang_ner.trainer import (  # noqa: F401  (re-exported for the reposito
 )
 
 
-def cluener_examples(corpus_dir: Path, n: int, vocab: dict[str, int], seed: int, max_chars: int) -> list[dict]:
+def cluener_examples(corpus_dir: Path, n: int, vocab: dict[str, int], seed: int, max_chars: int,
+                     features: FeatureSet = FeatureSet(rules=True)) -> list[dict]:
     """``n`` CLUENER sentences (company spans only supervised), half of them with a company."""
     path = Path(corpus_dir) / "cluener" / "train.json"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -41,5 +43,6 @@ def cluener_examples(corpus_dir: Path, n: int, vocab: dict[str, int], seed: int,
                 spans.append((s, e_inclusive + 1))
         norm = normalize(text)
         mapped = [m for m in (norm.from_original(s, e) for s, e in spans) if m]
-        out += window_examples(norm.text, company_only_targets(len(norm.text), mapped), vocab, max_chars, max_chars, "cluener")
+        out += window_examples(norm.text, company_only_targets(len(norm.text), mapped), vocab, max_chars, max_chars, "cluener",
+                               features)
     return out

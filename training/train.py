@@ -42,9 +42,10 @@ def corpus_examples(cfg: TrainConfig):
             from .augment import mention_replaced_docs
 
             examples += doc_examples(mention_replaced_docs(docs, cfg.mention_replacement, cfg.seed), vocab,
-                                     cfg.max_chars, cfg.stride)
+                                     cfg.max_chars, cfg.stride, cfg.features)
         if cfg.cluener_sentences > 0:
-            examples += cluener_examples(default_corpus_dir(), cfg.cluener_sentences, vocab, cfg.seed, cfg.max_chars)
+            examples += cluener_examples(default_corpus_dir(), cfg.cluener_sentences, vocab, cfg.seed, cfg.max_chars,
+                                         cfg.features)
         return examples
 
     return extra

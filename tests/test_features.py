@@ -1,0 +1,71 @@
+"""What the classifier reads beside the characters (zhaoshang_ner.features)."""
+import pytest
+
+from zhaoshang_ner.features import (FORMS_FILE, GAZETTEER_CODES, FeatureSet, Gazetteer, default_gazetteer,
+                                    rule_tag_ids)
+from zhaoshang_ner.labels import TAGS
+from zhaoshang_ner.normalize import normalize
+
+TOY = Gazetteer({"苏州工业园区": "park", "工业园": "park", "比亚迪股份": "company", "比亚迪": "company",
+                 "集成电路": "industry"})
+
+
+def test_matches_are_leftmost_longest_and_do_not_overlap():
+    text = "比亚迪股份在苏州工业园区建集成电路项目，比亚迪"
+    got = [(text[s:e], label) for s, e, label in TOY.matches(text)]
+    assert got == [("比亚迪股份", "company"), ("苏州工业园区", "park"), ("集成电路", "industry"), ("比亚迪", "company")]
+
+
+def test_codes_mark_the_first_character_of_a_match_b_and_the_rest_i():
+    text = "在工业园里"
+    codes = [GAZETTEER_CODES[c] for c in TOY.codes(text)]
+    assert codes == ["O", "B-park", "I-park", "I-park", "O"]
+    assert TOY.codes("") == []
+
+
+def test_a_model_without_gazetteer_features_reads_the_rule_tags_it_always_did(seed_texts):
+    text = normalize(next(iter(seed_texts.values()))[:400]).text
+    assert FeatureSet(rules=True).type_ids(text) == rule_tag_ids(text)
+    assert FeatureSet().type_ids(text) == [0] * len(text)
+
+
+def test_gazetteer_ids_pack_the_rule_tag_and_the_gazetteer_code(seed_texts):
+    text = normalize("".join(seed_texts.values())[:3000]).text
+    ids = FeatureSet(rules=True, gazetteer=True).type_ids(text)
+    assert [i % len(TAGS) for i in ids] == rule_tag_ids(text)
+    assert [i // len(TAGS) for i in ids] == default_gazetteer().codes(text)
+    assert max(ids) < FeatureSet(rules=True, gazetteer=True).type_vocab_size
+    assert any(i >= len(TAGS) for i in ids), "the seed reports name no listed zone, company or industry"
+
+
+@pytest.mark.parametrize("features,rows", [
+    (FeatureSet(), 2), (FeatureSet(rules=True), len(TAGS)),
+    (FeatureSet(rules=True, gazetteer=True), len(TAGS) * len(GAZETTEER_CODES)),
+    (FeatureSet(gazetteer=True), len(TAGS) * len(GAZETTEER_CODES)),
+])
+def test_type_vocab_size(features, rows):
+    assert features.type_vocab_size == rows
+
+
+def test_feature_set_from_config_dict_and_object():
+    from types import SimpleNamespace
+
+    assert FeatureSet.from_config({"rule_features": True}) == FeatureSet(rules=True)
+    assert FeatureSet.from_config(SimpleNamespace(rule_features=True, gazetteer_features=True)) == \
+        FeatureSet(rules=True, gazetteer=True)
+    assert FeatureSet.from_config({}) == FeatureSet()
+
+
+def test_the_shipped_forms_file_is_what_the_shipped_lists_derive():
+    """A list rebuilt without its forms file (or the derivation changed) would train on other features."""
+    assert default_gazetteer().forms == Gazetteer.from_resources().forms
+    labels = set(default_gazetteer().forms.values())
+    assert labels == {"park", "company", "industry"}
+
+
+def test_forms_file_round_trip(tmp_path):
+    TOY.write(tmp_path / "forms.tsv")
+    assert Gazetteer.read(tmp_path / "forms.tsv").forms == TOY.forms
+    with pytest.raises(FileNotFoundError, match="build_gazetteer"):
+        Gazetteer.read(tmp_path / "missing.tsv")
+    assert FORMS_FILE.is_file()
