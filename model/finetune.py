@@ -89,7 +89,7 @@ def _check_ours(start: Path) -> dict:
                          "fine-tuning keeps the shipped label map and rule-feature table: pass --from shipped or a "
                          "folder written by zhaoshang-ner train (a new base model: python -m training.train)")
     features = FeatureSet.from_config(cfg)
-    if (features.rules or features.gazetteer) and cfg.get("type_vocab_size") != features.type_vocab_size:
+    if features != FeatureSet() and cfg.get("type_vocab_size") != features.type_vocab_size:
         raise ValueError(f"--from {start}: {features} needs type_vocab_size {features.type_vocab_size}, got "
                          f"{cfg.get('type_vocab_size')}; the folder is damaged")
     return cfg
@@ -160,6 +160,7 @@ def finetune(data: str | Path, out: str | Path, *, data_format: str | None = Non
         "learning_rate": learning_rate, "head_learning_rate": learning_rate,  # nothing here is freshly initialised
         "use_corpus": False, "rule_features": bool(start_cfg.get("rule_features", False)),
         "gazetteer_features": bool(start_cfg.get("gazetteer_features", False)),
+        "word_features": bool(start_cfg.get("word_features", False)),
         "cluener_sentences": 0, "mention_replacement": 0.0, "train_fraction": 1.0,
         "threads": torch.get_num_threads(),
     })

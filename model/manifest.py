@@ -108,7 +108,7 @@ def _check_fields(path: Path, cfg: dict[str, Any]) -> None:
     if labels != list(TAGS):
         raise ModelDirError(f"{path / 'config.json'}: id2label {labels} is not this package's tags {list(TAGS)}")
     features = FeatureSet.from_config(cfg)
-    if (features.rules or features.gazetteer) and cfg["type_vocab_size"] != features.type_vocab_size:
+    if features != FeatureSet() and cfg["type_vocab_size"] != features.type_vocab_size:
         raise ModelDirError(f"{path / 'config.json'}: {features} needs type_vocab_size {features.type_vocab_size} "
                             f"(one row per feature id), got {cfg['type_vocab_size']}")
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from .bio import spans_to_tags
 from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, encode_chars, windows
-from .features import GAZETTEER_CODES, FeatureSet
+from .features import FeatureSet
 from .gold import GoldDoc
 from .labels import ID2TAG, TAG2ID, TAGS
 from .normalize import normalize
@@ -70,6 +70,8 @@ class TrainConfig:
         "help": "feed the rule baseline's tag of each character as the token-type id (a learned feature)"})
     gazetteer_features: bool = field(default=False, metadata={
         "help": "also feed where each character sits in a name the public gazetteers list (zhaoshang_ner.features)"})
+    word_features: bool = field(default=False, metadata={
+        "help": "also feed where jieba's words start, a boundary signal (zhaoshang_ner.features)"})
     cluener_sentences: int = field(default=0, metadata={
         "help": "CLUENER sentences added with only the company label supervised (0 = none; repository only)"})
     mention_replacement: float = field(default=0.0, metadata={
@@ -94,7 +96,7 @@ class TrainConfig:
 
     @property
     def features(self) -> FeatureSet:
-        return FeatureSet(rules=self.rule_features, gazetteer=self.gazetteer_features)
+        return FeatureSet(rules=self.rule_features, gazetteer=self.gazetteer_features, words=self.word_features)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -220,38 +222,43 @@ def add_feature_table(model, features: FeatureSet) -> None:
     rules = torch.nn.Embedding(len(TAGS), emb.embedding_dim)
     with torch.no_grad():
         rules.weight[:] = emb.weight[0]
-    if features.gazetteer:
-        gazetteer = torch.nn.Embedding(len(GAZETTEER_CODES), emb.embedding_dim)
-        torch.nn.init.zeros_(gazetteer.weight)
-        model.bert.embeddings.token_type_embeddings = _factored_types(rules, gazetteer)
-    else:
-        model.bert.embeddings.token_type_embeddings = rules
+    tables = [rules]
+    for radix in features.radices[1:]:
+        tables.append(torch.nn.Embedding(radix, emb.embedding_dim))
+        torch.nn.init.zeros_(tables[-1].weight)
+    model.bert.embeddings.token_type_embeddings = (_factored_types(tables, features.radices) if len(tables) > 1
+                                                   else rules)
     model.config.type_vocab_size = features.type_vocab_size
     model.config.rule_features = features.rules
     model.config.gazetteer_features = features.gazetteer
+    model.config.word_features = features.words
     if hasattr(model.bert.embeddings, "token_type_ids"):
         model.bert.embeddings.register_buffer(
             "token_type_ids", torch.zeros_like(model.bert.embeddings.token_type_ids), persistent=False)
 
 
-def _factored_types(rules, gazetteer):
-    """An embedding of id = rule + len(TAGS) * gazetteer code as the sum of its two rows."""
+def _factored_types(tables, radices: Sequence[int]):
+    """An embedding of a mixed-radix id (rule tag, gazetteer code, word start) as the sum of one row per signal."""
     import torch
 
     class FactoredTypes(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.rules, self.gazetteer = rules, gazetteer
+            self.tables = torch.nn.ModuleList(tables)
+            self.radices = tuple(radices)
 
         def forward(self, ids):
-            return self.rules(ids % len(TAGS)) + self.gazetteer(ids // len(TAGS))
+            out, scale = 0, 1
+            for table, radix in zip(self.tables, self.radices):
+                out = out + table((ids // scale) % radix)
+                scale *= radix
+            return out
 
         def merged(self) -> torch.nn.Embedding:
-            n_rules, n_gaz = self.rules.num_embeddings, self.gazetteer.num_embeddings
-            out = torch.nn.Embedding(n_rules * n_gaz, self.rules.embedding_dim)
+            rows = math.prod(self.radices)
+            out = torch.nn.Embedding(rows, self.tables[0].embedding_dim)
             with torch.no_grad():
-                ids = torch.arange(n_rules * n_gaz)
-                out.weight[:] = self.forward(ids)
+                out.weight[:] = self.forward(torch.arange(rows, device=self.tables[0].weight.device))
             return out
 
     return FactoredTypes()
@@ -261,7 +268,7 @@ def merge_feature_table(model) -> None:
     """A factored token-type table (training) becomes one plain ``nn.Embedding`` with the same outputs."""
     emb = model.bert.embeddings.token_type_embeddings
     if hasattr(emb, "merged"):
-        model.bert.embeddings.token_type_embeddings = emb.merged().to(emb.rules.weight.device)
+        model.bert.embeddings.token_type_embeddings = emb.merged().to(emb.tables[0].weight.device)
 
 
 def allowed_set_loss(logits, allowed, mask):

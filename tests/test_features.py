@@ -2,7 +2,7 @@
 import pytest
 
 from zhaoshang_ner.features import (FORMS_FILE, GAZETTEER_CODES, FeatureSet, Gazetteer, default_gazetteer,
-                                    rule_tag_ids)
+                                    rule_tag_ids, word_starts)
 from zhaoshang_ner.labels import TAGS
 from zhaoshang_ner.normalize import normalize
 
@@ -38,10 +38,33 @@ def test_gazetteer_ids_pack_the_rule_tag_and_the_gazetteer_code(seed_texts):
     assert any(i >= len(TAGS) for i in ids), "the seed reports name no listed zone, company or industry"
 
 
+def test_word_starts_mark_where_jieba_words_begin():
+    from zhaoshang_ner import rules
+
+    text = "比亚迪在肇庆高新区投资建设新能源汽车项目"
+    starts = word_starts(text)
+    words = list(rules._tokenizer()[0].cut(text))
+    assert sum(starts) == len(words) and starts[0] == 1
+    assert [text[i] for i, b in enumerate(starts) if b] == [w[0] for w in words]
+    assert word_starts("") == []
+
+
+def test_all_three_signals_unpack_from_one_id(seed_texts):
+    text = normalize("".join(seed_texts.values())[:2000]).text
+    fs = FeatureSet(rules=True, gazetteer=True, words=True)
+    ids = fs.type_ids(text)
+    n_tags, n_gaz = len(TAGS), len(GAZETTEER_CODES)
+    assert [i % n_tags for i in ids] == rule_tag_ids(text)
+    assert [(i // n_tags) % n_gaz for i in ids] == default_gazetteer().codes(text)
+    assert [i // (n_tags * n_gaz) for i in ids] == word_starts(text)
+    assert max(ids) < fs.type_vocab_size == n_tags * n_gaz * 2
+
+
 @pytest.mark.parametrize("features,rows", [
     (FeatureSet(), 2), (FeatureSet(rules=True), len(TAGS)),
     (FeatureSet(rules=True, gazetteer=True), len(TAGS) * len(GAZETTEER_CODES)),
     (FeatureSet(gazetteer=True), len(TAGS) * len(GAZETTEER_CODES)),
+    (FeatureSet(rules=True, words=True), len(TAGS) * 2),
 ])
 def test_type_vocab_size(features, rows):
     assert features.type_vocab_size == rows
@@ -53,6 +76,7 @@ def test_feature_set_from_config_dict_and_object():
     assert FeatureSet.from_config({"rule_features": True}) == FeatureSet(rules=True)
     assert FeatureSet.from_config(SimpleNamespace(rule_features=True, gazetteer_features=True)) == \
         FeatureSet(rules=True, gazetteer=True)
+    assert FeatureSet.from_config({"word_features": True}) == FeatureSet(words=True)
     assert FeatureSet.from_config({}) == FeatureSet()
 
 

@@ -112,10 +112,10 @@ def test_gazetteer_features_train_factored_and_save_as_one_plain_table(tiny_base
     rng = random.Random(0)
     docs = [synthetic_doc(i, rng) for i in range(4)]
     cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=1,
-                      batch_size=8, seed=1, use_corpus=False, gazetteer_features=True)
+                      batch_size=8, seed=1, use_corpus=False, gazetteer_features=True, word_features=True)
     model = train(cfg, docs, None, log=lambda _: None, max_steps=3)
-    assert hasattr(model.bert.embeddings.token_type_embeddings, "gazetteer")
-    features = FeatureSet(rules=True, gazetteer=True)
+    assert len(model.bert.embeddings.token_type_embeddings.tables) == 3
+    features = FeatureSet(rules=True, gazetteer=True, words=True)
     ids = torch.randint(6, 20, (2, 30))
     types = torch.randint(0, features.type_vocab_size, (2, 30))
     with torch.no_grad():
