@@ -1,0 +1,69 @@
+"""One table for model variants scored on the same grouped folds: F1, the paired difference, labels, boundaries.
+
+    python -m training.ablations reports/crossval_release_bf16/cv_predictions.jsonl \\
+        gazetteer=runs/cv_release_l12_gaz/cv_predictions.jsonl crf=runs/cv_release_l12_crf/cv_predictions.jsonl
+
+Why: issue 17 keeps a step only if it helps on sources the model never saw,
+and asks for the boundary errors beside F1. Every file must come from
+``training.crossval`` on the same folds; the rules row comes from the base
+file (the rules are not trained, so every file holds the same rule spans).
+Intervals are document-bootstrap 95% (1,000 resamples, the same resamples
+for every variant).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from zhaoshang_ner.evaluate import boundary_share, bootstrap_ci, evaluate, paired_bootstrap_diff
+from zhaoshang_ner.gold import default_corpus_dir, load_all
+from zhaoshang_ner.labels import LABELS
+
+from .crossval import read_predictions
+
+
+def table(docs, rows: list[tuple[str, dict]], base: dict) -> list[str]:
+    head = "| variant | micro F1 (95% CI) | Δ vs base (95% CI) | ahead | " + " | ".join(LABELS) + " | boundary share |"
+    out = [head, "|" + "---|" * (head.count("|") - 1)]
+    cis = bootstrap_ci(docs, *(p for _, p in rows))
+    for (name, preds), (lo, hi) in zip(rows, cis):
+        result = evaluate(name, docs, preds)
+        if preds is base:
+            delta, ahead = "–", "–"
+        else:
+            dlo, dhi, share = paired_bootstrap_diff(docs, base, preds)
+            f_base = evaluate("base", docs, base).micro().f1
+            delta = f"{100 * (result.micro().f1 - f_base):+.2f} ({100 * dlo:+.1f} to {100 * dhi:+.1f})"
+            ahead = f"{100 * share:.0f}%"
+        labels = " | ".join(f"{100 * result.strict[label].f1:.1f}" for label in LABELS)
+        out.append(f"| {name} | {100 * result.micro().f1:.1f} ({100 * lo:.1f}–{100 * hi:.1f}) | {delta} | {ahead} | "
+                   f"{labels} | {100 * boundary_share(result):.0f}% |")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("base", type=Path, help="cv_predictions.jsonl of the base config")
+    ap.add_argument("variants", nargs="*", metavar="NAME=FILE", help="cv_predictions.jsonl of each variant")
+    args = ap.parse_args(argv)
+    docs, note = load_all(default_corpus_dir())
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    base = read_predictions(args.base)
+    rows = [("rules", read_predictions(args.base, "rules")), ("base", base)]
+    for item in args.variants:
+        name, eq, path = item.partition("=")
+        if not eq or not Path(path).is_file():
+            raise SystemExit(f"expected NAME=FILE with an existing file, got {item!r}")
+        preds = read_predictions(Path(path))
+        missing = set(base) - set(preds)
+        if missing:
+            raise SystemExit(f"{path}: no predictions for {len(missing)} of the base's documents (other folds?)")
+        rows.append((name, preds))
+    print("\n".join(table(docs, rows, base)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
