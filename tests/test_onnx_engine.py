@@ -62,3 +62,23 @@ def test_a_changed_onnx_file_is_refused(exported, tmp_path):
         fh.write(b"\0" * 8)
     with pytest.raises(ModelDirError, match="model.int8.onnx: changed since training"):
         OnnxRecognizer(folder)
+
+
+def test_static_int8_and_float16_copies_load_and_agree(exported, tmp_path):
+    """The serving check's other readings (training.serving_check backends static and fp16) are servable files."""
+    from training.export_onnx import calibration_inputs, float16, quantize_static_int8
+
+    folder = tmp_path / "m"
+    shutil.copytree(exported, folder)
+    calibration_texts = [normalize(p.read_text(encoding="utf-8")).text for p in sorted((ROOT / "seeds").glob("*.txt"))
+                         if not p.name.startswith("001_")]
+    batches = calibration_inputs(folder, calibration_texts, windows=16, batch_size=8)
+    assert len(batches) == 2 and batches[0]["input_ids"].shape[1] <= 130
+    quantize_static_int8(folder / "model.onnx", folder / "model.static.onnx", batches)
+    float16(folder / "model.onnx", folder / "model.fp16.onnx")
+    write_manifest(folder)
+    text = normalize(SEED[:1500]).text
+    reference = {s[:3] for s in Recognizer(SHIPPED_MODEL_DIR).predict_spans([text])[0]}
+    for name, least in (("model.static.onnx", 0.6), ("model.fp16.onnx", 0.95)):
+        got = {s[:3] for s in OnnxRecognizer(folder, model_file=name).predict_spans([text])[0]}
+        assert len(got & reference) / len(got | reference) > least, name

@@ -73,6 +73,69 @@ def quantize(src: Path, dst: Path) -> None:
     quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False)
 
 
+def calibration_inputs(model_dir: Path, texts: list[str], *, windows: int = 128, batch_size: int = 8,
+                       seed: int = 0) -> list[dict]:
+    """Input batches for static quantisation: ``windows`` windows drawn from ``texts`` (normalised).
+
+    The batches are the ones serving builds (:func:`encoding.window_probabilities`
+    is run with a forward pass that records its inputs), so calibration sees
+    the real padding, features and widths.
+    """
+    import random
+
+    import numpy as np
+
+    from zhaoshang_ner.encoding import window_probabilities
+    from zhaoshang_ner.features import FeatureSet
+    from zhaoshang_ner.neural import read_vocab
+
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    seen: list[dict] = []
+
+    def record(input_ids, types, mask):
+        seen.append({"input_ids": input_ids, "token_type_ids": types, "attention_mask": mask})
+        return np.zeros((*input_ids.shape, len(cfg["id2label"])), dtype=np.float32)
+
+    window = int(cfg.get("window_chars", 128))
+    window_probabilities(texts, read_vocab(model_dir), record, max_chars=window, stride=window,
+                         batch_size=batch_size, features=FeatureSet.from_config(cfg))
+    random.Random(seed).shuffle(seen)
+    return seen[: max(1, windows // batch_size)]
+
+
+def quantize_static_int8(src: Path, dst: Path, calibration: list[dict]) -> None:
+    """Static int8 (QDQ, activations' ranges calibrated once; per-channel int8 weights) of the MatMuls."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.batches = iter(calibration)
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    pre = dst.with_name(dst.stem + ".pre.onnx")
+    quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)  # symbolic inference fails on the dynamic widths
+    try:
+        quantize_static(str(pre), str(dst), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+    finally:
+        pre.unlink(missing_ok=True)
+
+
+def float16(src: Path, dst: Path) -> None:
+    """The graph in float16 (inputs and outputs kept), as onnxconverter-common converts it."""
+    import onnx
+
+    from zhaoshang_ner.extras import require
+
+    require(["onnxconverter_common"], "train", "an ONNX float16 copy")
+    from onnxconverter_common import float16 as f16
+
+    onnx.save(f16.convert_float_to_float16(onnx.load(str(src)), keep_io_types=True), str(dst))
+
+
 def compare(model_dir: Path, files: list[str]) -> list[str]:
     from zhaoshang_ner.evaluate import micro_f1
     from zhaoshang_ner.gold import load_all

@@ -25,6 +25,7 @@ from pathlib import Path
 from zhaoshang_ner.evaluate import boundary_share, bootstrap_ci, evaluate, paired_bootstrap_diff
 from zhaoshang_ner.gold import default_corpus_dir, load_all
 from zhaoshang_ner.labels import LABELS
+from zhaoshang_ner.normalize import normalize
 
 from .crossval import held_out, make_folds
 
@@ -32,15 +33,29 @@ DEFAULT_SETTINGS = ("torch:128:32,int8:128:32,int8:128:64,int8:128:96,int8:128:1
                     "int8:128:32:sentences,int8:128:64:sentences")
 
 
-def prepare(fold_dir: Path, work: Path) -> Path:
-    """A copy of a fold model with the shipped files: float16 torch weights and model.int8.onnx."""
-    from .export_onnx import build
+#: ONNX files of a prepared fold copy, by backend name.
+ONNX_FILES = {"int8": "model.int8.onnx", "fp32": "model.onnx", "static": "model.static.onnx",
+              "fp16": "model.fp16.onnx"}
+
+
+def prepare(fold_dir: Path, work: Path, backends: set[str] = frozenset(), train_texts: list[str] = ()) -> Path:
+    """A copy of a fold model with the shipped files (float16 torch weights, model.int8.onnx) and,
+    where ``backends`` asks, a static int8 file calibrated on the fold's own training texts and a float16 one."""
+    from .export_onnx import build, calibration_inputs, float16, quantize_static_int8
 
     out = work / fold_dir.name
-    if (out / "model.int8.onnx").is_file():
-        return out
-    shutil.copytree(fold_dir, out, dirs_exist_ok=True)
-    build(out, half=True, keep_fp32=True)  # fp32 kept: the "fp32" setting reads it
+    if not (out / "model.int8.onnx").is_file():
+        shutil.copytree(fold_dir, out, dirs_exist_ok=True)
+        build(out, half=True, keep_fp32=True)  # fp32 kept: the "fp32" setting reads it
+    fp32 = out / ONNX_FILES["fp32"]
+    if "static" in backends and not (out / ONNX_FILES["static"]).is_file():
+        quantize_static_int8(fp32, out / ONNX_FILES["static"], calibration_inputs(out, list(train_texts)))
+    if "fp16" in backends and not (out / ONNX_FILES["fp16"]).is_file():
+        float16(fp32, out / ONNX_FILES["fp16"])
+    if backends & {"static", "fp16"}:
+        from zhaoshang_ner.manifest import write_manifest
+
+        write_manifest(out)  # the ONNX loader serves only files the manifest lists
     return out
 
 
@@ -52,7 +67,7 @@ def recognizer(backend: str, fold_dir: Path, shipped_dir: Path, max_chars: int, 
         return Recognizer(fold_dir, max_chars=max_chars, stride=stride, device="cpu", sentences=sentences)
     if backend == "torch16":  # the shipped torch weights (float16 on disk)
         return Recognizer(shipped_dir, max_chars=max_chars, stride=stride, device="cpu", sentences=sentences)
-    file = {"int8": "model.int8.onnx", "fp32": "model.onnx"}[backend]
+    file = ONNX_FILES[backend]
     return OnnxRecognizer(shipped_dir, model_file=file, max_chars=max_chars, stride=stride, threads=0,
                           sentences=sentences)
 
@@ -64,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--settings", default=DEFAULT_SETTINGS,
                     help="comma-separated backend:window:stride[:sentences]; backend torch (fold model, "
-                         "float32), torch16 (float16 on disk), fp32 or int8 (ONNX); sentences: windows end at "
+                         "float32), torch16 (float16 on disk), fp32, int8 (dynamic), static (static int8 calibrated on "
+                         "the fold's training texts) or fp16 (ONNX); sentences: windows end at "
                          "sentence ends, stride only where a stretch has none")
     ap.add_argument("--work", type=Path, default=Path("runs/serving_check"), help="exported fold copies go here")
     ap.add_argument("--out", type=Path, default=None, help="write table.md and scores.json here")
@@ -73,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     docs, note = load_all(corpus_dir)
     folds, scheme = make_folds(docs, corpus_dir, args.folds, scheme=args.scheme)
     args.work.mkdir(parents=True, exist_ok=True)
-    shipped = [prepare(args.models / f"fold{i}", args.work) for i in range(len(folds))]
     settings = args.settings.split(",")
+    backends = {s.split(":")[0] for s in settings}
+    by_id = {d.id: d for d in docs}
+    shipped = [prepare(args.models / f"fold{i}", args.work, backends,
+                       [normalize(by_id[x].text).text for x in train_ids])
+               for i, (train_ids, _) in enumerate(folds)]
     preds, secs = {}, {}
     for setting in settings:
         backend, max_chars, stride, *cut = setting.split(":")
