@@ -161,6 +161,7 @@ def finetune(data: str | Path, out: str | Path, *, data_format: str | None = Non
         "use_corpus": False, "rule_features": bool(start_cfg.get("rule_features", False)),
         "gazetteer_features": bool(start_cfg.get("gazetteer_features", False)),
         "word_features": bool(start_cfg.get("word_features", False)),
+        "crf": bool(start_cfg.get("crf")),
         "cluener_sentences": 0, "mention_replacement": 0.0, "train_fraction": 1.0,
         "threads": torch.get_num_threads(),
     })

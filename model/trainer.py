@@ -138,7 +138,7 @@ def company_only_targets(length: int, company_spans: Iterable[tuple[int, int]]) 
 
 
 def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_chars: int, stride: int,
-                    source: str, features: FeatureSet = FeatureSet(rules=True)) -> list[dict]:
+                    source: str, features: FeatureSet) -> list[dict]:
     """One example per window: ids with [CLS]/[SEP], feature ids (token types), and per-position allowed-tag rows."""
     ids = encode_chars(text, vocab)
     feats = features.type_ids(text)
@@ -154,7 +154,7 @@ def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_c
 
 
 def doc_examples(docs: Sequence[GoldDoc], vocab: dict[str, int], max_chars: int, stride: int,
-                 features: FeatureSet = FeatureSet(rules=True)) -> list[dict]:
+                 features: FeatureSet) -> list[dict]:
     """Training windows of fully annotated documents (exactly the gold tag allowed per character)."""
     out = []
     for doc in docs:
@@ -194,7 +194,7 @@ def build_model(cfg: TrainConfig):
     if cfg.num_layers is not None and cfg.num_layers < config.num_hidden_layers:
         config.num_hidden_layers = cfg.num_layers  # from_pretrained then loads only the first N layers
     model = AutoModelForTokenClassification.from_pretrained(base, config=config)
-    if cfg.rule_features or cfg.gazetteer_features:
+    if cfg.features != FeatureSet():
         add_feature_table(model, cfg.features)
     # inference windows must match the training windows (zhaoshang_ner.neural.Recognizer reads this)
     model.config.window_chars = cfg.max_chars
@@ -305,8 +305,26 @@ def crf_allowed_loss(crf, logits, allowed, mask):
     return (log_z - log_allowed).sum() / mask.sum().clamp(min=1)
 
 
+def pin_grammar(crf) -> None:
+    """Hold the transitions IOB2 forbids (O -> I-park ...) at -1e4, so the CRF is trained over the
+    paths the decoder may take; called at the start and after every step. The start scores stay
+    free: a training window may open inside an entity."""
+    import torch
+
+    from .encoding import allowed_transitions
+
+    forbidden = torch.from_numpy(~allowed_transitions()[:len(TAGS)]).to(crf.transitions.device)
+    with torch.no_grad():
+        crf.transitions.masked_fill_(forbidden, -1e4)
+
+
 def store_crf(model) -> None:
-    """Move a trained ``model.crf`` into ``config.crf`` (what the decoder reads) and off the module."""
+    """Move a trained ``model.crf`` into ``config.crf`` (what the decoder reads) and off the module.
+
+    The scores live in config.json, not the weights: the safetensors file keeps
+    exactly the tensors of a BertForTokenClassification (the loaders refuse an
+    unexpected one), and the torch and ONNX backends read the same scores.
+    """
     crf = getattr(model, "crf", None)
     if crf is None:
         return
@@ -402,6 +420,14 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         from torchcrf import CRF
 
         model.crf = CRF(len(TAGS), batch_first=True)
+        if getattr(model.config, "crf", None):  # fine-tuning a CRF model: start from its scores
+            with torch.no_grad():
+                for name, key in (("start_transitions", "start"), ("end_transitions", "end"),
+                                  ("transitions", "transitions")):
+                    getattr(model.crf, name)[:] = torch.tensor(model.config.crf[key])
+        pin_grammar(model.crf)
+    elif getattr(model.config, "crf", None):
+        model.config.crf = None  # trained without a CRF now: old scores would skew the decoder
     model = model.to(device)
     # new parameters (the tag head, the rule-feature rows, a CRF) learn faster than the pretrained body
     fresh = ("classifier", "bert.embeddings.token_type_embeddings", "crf.")
@@ -438,6 +464,8 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
+            if cfg.crf:
+                pin_grammar(model.crf)
             sched.step()
             opt.zero_grad()
             running += loss.item()

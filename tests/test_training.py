@@ -134,7 +134,8 @@ def test_gazetteer_features_train_factored_and_save_as_one_plain_table(tiny_base
 def test_crf_loss_with_one_allowed_tag_is_the_crf_likelihood():
     """The allowed-paths numerator reduces to pytorch-crf's own log-likelihood of the gold path."""
     import torch
-    from torchcrf import CRF
+
+    CRF = pytest.importorskip("torchcrf").CRF
 
     from zhaoshang_ner.labels import TAGS
     from zhaoshang_ner.trainer import crf_allowed_loss
@@ -158,7 +159,7 @@ def test_crf_loss_with_one_allowed_tag_is_the_crf_likelihood():
 def test_a_crf_model_saves_its_scores_and_the_decoder_reads_them(tiny_base, tmp_path):
     import numpy as np
 
-    from zhaoshang_ner.encoding import CrfScores, viterbi
+    from zhaoshang_ner.encoding import CrfScores, allowed_transitions, viterbi
     from zhaoshang_ner.labels import TAGS
     from zhaoshang_ner.neural import Recognizer
 
@@ -167,6 +168,9 @@ def test_a_crf_model_saves_its_scores_and_the_decoder_reads_them(tiny_base, tmp_
                       batch_size=8, seed=1, use_corpus=False, crf=True)
     model = train(cfg, [synthetic_doc(i, rng) for i in range(4)], tmp_path / "out", log=lambda _: None, max_steps=3)
     assert not hasattr(model, "crf")
+    forbidden = ~allowed_transitions()[:len(TAGS)]
+    stored = np.array(json.loads((tmp_path / "out" / "config.json").read_text(encoding="utf-8"))["crf"]["transitions"])
+    assert (stored[forbidden] == -1e4).all() and (stored[~forbidden] > -100).all()  # the grammar is pinned
     rec = Recognizer(tmp_path / "out")
     assert rec.crf is not None and rec.crf.transitions.shape == (len(TAGS), len(TAGS))
     text = synthetic_doc(50, rng).text
@@ -182,3 +186,23 @@ def test_a_crf_model_saves_its_scores_and_the_decoder_reads_them(tiny_base, tmp_
     assert CrfScores.from_config({}) is None
     with pytest.raises(ValueError, match="crf"):
         CrfScores.from_config({"crf": {"start": [0.0]}})
+    # trained on without a CRF, the model drops the old scores rather than decode with them
+    from zhaoshang_ner.trainer import train as train_from
+
+    cfg_plain = TrainConfig(**{**cfg.to_dict(), "crf": False})
+    train_from(cfg_plain, [synthetic_doc(i, rng) for i in range(2)], tmp_path / "plain", log=lambda _: None, max_steps=1,
+          model=rec.model)
+    assert Recognizer(tmp_path / "plain").crf is None
+
+
+def test_word_features_alone_get_their_own_table(tiny_base, tmp_path):
+    from zhaoshang_ner.features import FeatureSet
+    from zhaoshang_ner.neural import Recognizer
+
+    rng = random.Random(0)
+    cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=1,
+                      batch_size=8, seed=1, use_corpus=False, rule_features=False, word_features=True)
+    train(cfg, [synthetic_doc(i, rng) for i in range(2)], tmp_path / "out", log=lambda _: None, max_steps=2)
+    rec = Recognizer(tmp_path / "out")
+    assert rec.features == FeatureSet(words=True)
+    assert rec.model.config.type_vocab_size == FeatureSet(words=True).type_vocab_size
