@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .bio import tags_to_spans
-from .features import FeatureSet
+from .features import FeatureSet, config_value
 from .labels import TAGS
 
 SPACE_TOKEN = "▁"
@@ -155,7 +155,11 @@ _ALLOWED = allowed_transitions()
 
 @dataclass(frozen=True)
 class CrfScores:
-    """A linear-chain CRF's learned scores (``TrainConfig.crf``), kept in the model's config.json."""
+    """A linear-chain CRF's learned scores (``TrainConfig.crf``), kept in the model's config.json.
+
+    In the config rather than the weights so both backends decode with the
+    same scores and the weights stay a plain token classifier.
+    """
 
     start: np.ndarray        # (tags,)
     end: np.ndarray          # (tags,)
@@ -163,18 +167,17 @@ class CrfScores:
 
     @classmethod
     def from_config(cls, cfg) -> "CrfScores | None":
-        get = cfg.get if isinstance(cfg, dict) else (lambda k, d=None: getattr(cfg, k, d))
-        crf = get("crf", None)
+        crf = config_value(cfg, "crf")
         if not crf:
             return None
         n = len(TAGS)
         try:
             out = cls(*(np.asarray(crf[k], dtype=np.float64) for k in ("start", "end", "transitions")))
         except (KeyError, TypeError, ValueError):
-            raise ValueError("config.json: field 'crf' needs start, end and transitions") from None
+            raise ValueError("field 'crf' needs start, end and transitions") from None
         if out.start.shape != (n,) or out.end.shape != (n,) or out.transitions.shape != (n, n) or \
                 not all(np.isfinite(a).all() for a in (out.start, out.end, out.transitions)):
-            raise ValueError(f"config.json: field 'crf' must hold finite scores for {n} tags")
+            raise ValueError(f"field 'crf' must hold finite scores for {n} tags")
         return out
 
 
@@ -231,10 +234,6 @@ class WindowedTagger:
     features: FeatureSet
     #: a CRF's scores for the decoder, from its config.json (None: the grammar alone)
     crf: CrfScores | None = None
-
-    @property
-    def rule_features(self) -> bool:
-        return self.features.rules
 
     def _set_windows(self, max_chars: int, stride: int | None, batch_size: int, sentences: bool) -> None:
         # Windows no longer than the training windows: positions the fine-tuning never saw

@@ -1,14 +1,11 @@
 """What the classifier reads beside the characters: one token-type id per character.
 
-Two signals, each a switch in the model's config.json:
+Up to three signals, each a switch in the model's config.json, packed in this order:
 
 * ``rule_features``: the rule baseline's IOB2 tag of the character, so the
   model can trust the rules where they are reliable (amounts, areas) and
   overrule them where they are not. A user's lexicon (``rules.Lexicon``)
   reaches the model here: its names become rule tags.
-* ``word_features``: whether a word of jieba's segmentation starts at the
-  character (the rules' tokenizer): a boundary signal, since a third of the
-  model's errors on unseen outlets are spans with the wrong edges.
 * ``gazetteer_features``: where the character sits in the longest name that
   the public lists know (development zones, companies, industry classes;
   ``model/resources/gazetteer_*.tsv``, built by ``training.build_gazetteer``):
@@ -16,10 +13,16 @@ Two signals, each a switch in the model's config.json:
   SoftLexicon/LEBERT, folded into the token type so the ONNX graph, the
   Hugging Face checkpoint and every backend keep their one ``token_type_ids``
   input.
+* ``word_features``: whether a word of jieba's segmentation starts at the
+  character (the rules' tokenizer): a boundary signal, since a third of the
+  model's errors on unseen outlets are spans with the wrong edges.
 
 The id of a character packs the signals in mixed radix, rule tag first
-(``rule + 11 * (gazetteer code + 7 * word start)``), so a model that reads the
-rule tags alone reads exactly the ids it always did.
+(:attr:`FeatureSet.radices`; with all three, ``rule + 11 * (gazetteer code +
+7 * word start)``), so a model that reads the rule tags alone reads exactly the
+ids it always did. A model trained with gazetteer features records the SHA-256
+of the forms file it read (``gazetteer_forms_sha256``); a package whose file
+differs refuses to serve it (:mod:`zhaoshang_ner.manifest`).
 """
 from __future__ import annotations
 
@@ -41,7 +44,20 @@ GAZETTEER_CODES = ("O", "B-park", "I-park", "B-company", "I-company", "B-industr
 LABEL_PRIORITY = ("company", "park", "industry")
 #: Company short names of two characters (海信, 长安) are ordinary words too often to be a signal.
 MIN_COMPANY_CHARS = 3
-FORMS_HEADER = "# Surface forms of the shipped gazetteers (gazetteer_*.tsv) for the classifier's features; built by training/build_gazetteer.py"
+FORMS_HEADER = ("# Surface forms of the shipped gazetteers (gazetteer_*.tsv), normalised, for the classifier's "
+                "features; built by training/build_gazetteer.py\nform\tlabel")
+
+
+def config_value(cfg, key: str, default=None):
+    """``key`` of a config.json dict or a transformers config object (the loaders hold one or the other)."""
+    return cfg.get(key, default) if isinstance(cfg, dict) else getattr(cfg, key, default)
+
+
+def forms_sha256(path: Path | None = None) -> str:
+    """The digest a gazetteer model records of the forms file it was trained with."""
+    import hashlib
+
+    return hashlib.sha256((path or FORMS_FILE).read_bytes()).hexdigest()
 
 
 def _names(path: Path) -> list[list[str]]:
@@ -65,12 +81,13 @@ class Gazetteer:
 
     @classmethod
     def from_resources(cls) -> "Gazetteer":
-        """Official names and published short names, as the lists write them.
+        """Official names and published short names, normalised like the text they are matched in.
 
         Company cores derived by :func:`canonical.company_core` are left out:
         a core of a place + trade name is often a plain word (农产品, 柴油机).
         """
         from .canonical import COMPANIES_FILE, PARKS_FILE
+        from .normalize import normalize
 
         by_label: dict[str, set[str]] = {label: set() for label in LABEL_PRIORITY}
         for names in _names(PARKS_FILE):
@@ -81,7 +98,8 @@ class Gazetteer:
             by_label["industry"].update(names)
         forms: dict[str, str] = {}
         for label in LABEL_PRIORITY:
-            for form in by_label[label]:
+            for form in sorted(by_label[label]):
+                form = normalize(form).text.strip()
                 if len(form) >= 2:
                     forms.setdefault(form, label)
         return cls(forms)
@@ -91,10 +109,14 @@ class Gazetteer:
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing; build it with `python -m training.build_gazetteer`")
         forms = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                form, label = line.split("\t")
-                forms[form] = label
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for lineno, line in enumerate(lines, start=1):
+            if not line or line.startswith("#") or line == "form\tlabel":
+                continue
+            form, tab, label = line.partition("\t")
+            if not tab or label not in LABEL_PRIORITY:
+                raise ValueError(f"{path}, line {lineno}: expected 'form<TAB>park|company|industry'")
+            forms[form] = label
         return cls(forms)
 
     def write(self, path: Path = FORMS_FILE) -> None:
@@ -167,8 +189,12 @@ class FeatureSet:
     @classmethod
     def from_config(cls, cfg) -> "FeatureSet":
         """From a config.json dict or a transformers config object."""
-        get = cfg.get if isinstance(cfg, dict) else (lambda k, d=None: getattr(cfg, k, d))
-        return cls(*(bool(get(name, False)) for name in FEATURE_FIELDS))
+        return cls(*(bool(config_value(cfg, name, False)) for name in FEATURE_FIELDS))
+
+    def __str__(self) -> str:
+        """The config switches that are on, as a message names them ("rule_features + gazetteer_features")."""
+        on = [name for name, value in zip(FEATURE_FIELDS, (self.rules, self.gazetteer, self.words)) if value]
+        return " + ".join(on) or "no features"
 
     @property
     def radices(self) -> tuple[int, ...]:

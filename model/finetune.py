@@ -90,7 +90,7 @@ def _check_ours(start: Path) -> dict:
                          "folder written by zhaoshang-ner train (a new base model: python -m training.train)")
     features = FeatureSet.from_config(cfg)
     if features != FeatureSet() and cfg.get("type_vocab_size") != features.type_vocab_size:
-        raise ValueError(f"--from {start}: {features} needs type_vocab_size {features.type_vocab_size}, got "
+        raise ValueError(f"--from {start}: {features} need type_vocab_size {features.type_vocab_size}, got "
                          f"{cfg.get('type_vocab_size')}; the folder is damaged")
     return cfg
 

@@ -16,7 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .features import FEATURE_FIELDS, FeatureSet
+from .encoding import CrfScores
+from .features import FEATURE_FIELDS, FeatureSet, forms_sha256
 from .labels import TAGS
 
 MANIFEST = "manifest.json"
@@ -109,8 +110,16 @@ def _check_fields(path: Path, cfg: dict[str, Any]) -> None:
         raise ModelDirError(f"{path / 'config.json'}: id2label {labels} is not this package's tags {list(TAGS)}")
     features = FeatureSet.from_config(cfg)
     if features != FeatureSet() and cfg["type_vocab_size"] != features.type_vocab_size:
-        raise ModelDirError(f"{path / 'config.json'}: {features} needs type_vocab_size {features.type_vocab_size} "
+        raise ModelDirError(f"{path / 'config.json'}: {features} need type_vocab_size {features.type_vocab_size} "
                             f"(one row per feature id), got {cfg['type_vocab_size']}")
+    trained_with = cfg.get("gazetteer_forms_sha256")
+    if features.gazetteer and trained_with and trained_with != forms_sha256():
+        raise ModelDirError(f"{path / 'config.json'}: trained with another gazetteer_forms.tsv than this package's "
+                            "(the lists were rebuilt since): its features would differ; retrain the model")
+    try:
+        CrfScores.from_config(cfg)
+    except ValueError as exc:
+        raise ModelDirError(f"{path / 'config.json'}: {exc}") from None
 
 
 def _check_tensors(path: Path, cfg: dict[str, Any], shapes: dict[str, list[int]]) -> None:

@@ -232,6 +232,10 @@ def add_feature_table(model, features: FeatureSet) -> None:
     model.config.rule_features = features.rules
     model.config.gazetteer_features = features.gazetteer
     model.config.word_features = features.words
+    if features.gazetteer:
+        from .features import forms_sha256
+
+        model.config.gazetteer_forms_sha256 = forms_sha256()
     if hasattr(model.bert.embeddings, "token_type_ids"):
         model.bert.embeddings.register_buffer(
             "token_type_ids", torch.zeros_like(model.bert.embeddings.token_type_ids), persistent=False)

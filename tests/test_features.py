@@ -23,10 +23,16 @@ def test_codes_mark_the_first_character_of_a_match_b_and_the_rest_i():
     assert TOY.codes("") == []
 
 
-def test_a_model_without_gazetteer_features_reads_the_rule_tags_it_always_did(seed_texts):
-    text = normalize(next(iter(seed_texts.values()))[:400]).text
-    assert FeatureSet(rules=True).type_ids(text) == rule_tag_ids(text)
+def test_a_model_without_gazetteer_features_reads_the_rule_tags_it_always_did():
+    text = "比亚迪在肇庆高新区投资10亿元"
+    tags = ["B-company", "I-company", "I-company", "O"] + ["B-park"] + ["I-park"] * 4 + ["O", "O"] \
+        + ["B-amount"] + ["I-amount"] * 3
+    assert FeatureSet(rules=True).type_ids(text) == [TAGS.index(t) for t in tags]
     assert FeatureSet().type_ids(text) == [0] * len(text)
+    # with the gazetteer: 比亚迪 (a listed short name) and 肇庆高新区 (a catalogue alias) add their codes
+    ids = FeatureSet(rules=True, gazetteer=True).type_ids(text)
+    assert [GAZETTEER_CODES[i // len(TAGS)] for i in ids][:9] == \
+        ["B-company", "I-company", "I-company", "O", "B-park", "I-park", "I-park", "I-park", "I-park"]
 
 
 def test_gazetteer_ids_pack_the_rule_tag_and_the_gazetteer_code(seed_texts):
@@ -85,6 +91,26 @@ def test_the_shipped_forms_file_is_what_the_shipped_lists_derive():
     assert default_gazetteer().forms == Gazetteer.from_resources().forms
     labels = set(default_gazetteer().forms.values())
     assert labels == {"park", "company", "industry"}
+
+
+def test_forms_are_normalised_like_the_text_they_are_matched_in():
+    forms = default_gazetteer().forms
+    assert all(normalize(f).text == f for f in forms)
+    # a traditional-script name in a report still meets its listed form
+    text = normalize("落戶蘇州工業園區").text
+    assert [label for *_, label in default_gazetteer().matches(text)] == ["park"]
+
+
+def test_a_malformed_forms_line_is_named(tmp_path):
+    bad = tmp_path / "forms.tsv"
+    bad.write_text("form\tlabel\n苏州工业园区\tpark\n比亚迪 company\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 3"):
+        Gazetteer.read(bad)
+
+
+def test_feature_switches_are_named_in_messages():
+    assert str(FeatureSet(rules=True, gazetteer=True)) == "rule_features + gazetteer_features"
+    assert str(FeatureSet()) == "no features"
 
 
 def test_forms_file_round_trip(tmp_path):

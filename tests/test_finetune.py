@@ -63,7 +63,7 @@ def test_finetune_writes_a_folder_recognizer_loads(doccano_file, tmp_path):
     assert [json.loads(x) for x in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines()] == events
 
     rec = Recognizer(out)
-    assert rec.rule_features and rec.max_chars == shipped["window_chars"]
+    assert rec.features.rules and rec.max_chars == shipped["window_chars"]
     record = predict("澜沧江光电在苍山智造谷投资5亿元。", engine=rec)
     text = "澜沧江光电在苍山智造谷投资5亿元。"
     assert all(text[e.start:e.end] == e.text for e in record.entities)

@@ -133,6 +133,8 @@ BACKENDS = ["torch", "onnx"]
     ({"window_chars": 1000}, "window_chars"), ({"window_chars": "abc"}, "window_chars"),
     ({"rule_features": "yes"}, "rule_features"), ({"gazetteer_features": 1}, "gazetteer_features"),
     ({"gazetteer_features": True}, "type_vocab_size"),
+    ({"crf": {"start": [0.0]}}, "crf"), ({"crf": {"start": [0.0] * 11, "end": [0.0] * 11, "transitions": [[1e999] * 11] * 11}}, "crf"),
+    ({"gazetteer_features": True, "type_vocab_size": 77, "gazetteer_forms_sha256": "0" * 64}, "gazetteer_forms"),
     ({"type_vocab_size": 2}, "type_vocab_size"), ({"id2label": {"0": "O"}}, "id2label"),
 ])
 def test_bad_config_fields_are_named(model_copy, fields, words, backend):

@@ -87,7 +87,7 @@ def calibration_inputs(model_dir: Path, texts: list[str], *, windows: int = 128,
 
     from zhaoshang_ner.encoding import window_probabilities
     from zhaoshang_ner.features import FeatureSet
-    from zhaoshang_ner.neural import read_vocab
+    from zhaoshang_ner.neural import DEFAULT_WINDOW_CHARS, read_vocab
 
     cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     seen: list[dict] = []
@@ -96,7 +96,7 @@ def calibration_inputs(model_dir: Path, texts: list[str], *, windows: int = 128,
         seen.append({"input_ids": input_ids, "token_type_ids": types, "attention_mask": mask})
         return np.zeros((*input_ids.shape, len(cfg["id2label"])), dtype=np.float32)
 
-    window = int(cfg.get("window_chars", 128))
+    window = int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS))
     window_probabilities(texts, read_vocab(model_dir), record, max_chars=window, stride=window,
                          batch_size=batch_size, features=FeatureSet.from_config(cfg))
     random.Random(seed).shuffle(seen)
