@@ -12,8 +12,7 @@ and derived aliases, with each output's sources and counts in its header.
   code or ``co:`` + hash (id), full name (the most recent published), short
   names as reports write them (*ST/A/B tags dropped). Rows of one company are
   joined by stock code and by full name; aliases shorter than two characters,
-  equal to the name's derived core (the loader derives it again) or claimed by
-  two companies are not written.
+  equal to the full name or claimed by two companies are not written.
 
 * ``model/resources/gazetteer_industries.tsv``: one row per industry term:
   GB/T 4754-2017 class names (门类 left out: they are sector headings such
@@ -201,7 +200,7 @@ def build_companies(src: Path, sources: dict[str, dict[str, str]]) -> tuple[list
     used: Counter = Counter()
     out, dropped_short, dropped_ambiguous, n_alias = [], 0, 0, 0
     for fid, name, shorts, members in sorted(firms, key=lambda f: f[0]):
-        own = {name_key(name), company_core(name)}
+        own = {name_key(name)}  # a short name equal to the core stays: the features match what reports write
         keep = []
         for s in shorts:
             if len(s) < 2:
