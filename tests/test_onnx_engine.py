@@ -64,8 +64,10 @@ def test_a_changed_onnx_file_is_refused(exported, tmp_path):
         OnnxRecognizer(folder)
 
 
+@pytest.mark.slow
 def test_static_int8_and_float16_copies_load_and_agree(exported, tmp_path):
     """The serving check's other readings (training.serving_check backends static and fp16) are servable files."""
+    pytest.importorskip("onnxconverter_common")
     from training.export_onnx import calibration_inputs, float16, quantize_static_int8
 
     folder = tmp_path / "m"

@@ -23,22 +23,34 @@ from zhaoshang_ner.labels import LABELS
 from .crossval import read_predictions
 
 
+def scored(docs, preds: dict, base: dict | None = None) -> dict:
+    """Strict micro-F1 with its interval, per-label F1, boundary share and, against ``base``, the paired difference.
+
+    One place for the figures every comparison table of the repository
+    prints (this module's, ``training.serving_check``'s).
+    """
+    result = evaluate("variant", docs, preds)
+    (lo, hi), = bootstrap_ci(docs, preds)
+    out = {"micro": result.micro().f1, "ci": [lo, hi], "labels": {lab: result.strict[lab].f1 for lab in LABELS},
+           "boundary_share": boundary_share(result)}
+    if base is not None and preds is not base:
+        dlo, dhi, share = paired_bootstrap_diff(docs, base, preds)
+        out |= {"diff": out["micro"] - evaluate("base", docs, base).micro().f1, "diff_ci": [dlo, dhi], "ahead": share}
+    return out
+
+
 def table(docs, rows: list[tuple[str, dict]], base: dict) -> list[str]:
     head = "| variant | micro F1 (95% CI) | Δ vs base (95% CI) | ahead | " + " | ".join(LABELS) + " | boundary share |"
     out = [head, "|" + "---|" * (head.count("|") - 1)]
-    cis = bootstrap_ci(docs, *(p for _, p in rows))
-    for (name, preds), (lo, hi) in zip(rows, cis):
-        result = evaluate(name, docs, preds)
-        if preds is base:
-            delta, ahead = "–", "–"
-        else:
-            dlo, dhi, share = paired_bootstrap_diff(docs, base, preds)
-            f_base = evaluate("base", docs, base).micro().f1
-            delta = f"{100 * (result.micro().f1 - f_base):+.2f} ({100 * dlo:+.1f} to {100 * dhi:+.1f})"
-            ahead = f"{100 * share:.0f}%"
-        labels = " | ".join(f"{100 * result.strict[label].f1:.1f}" for label in LABELS)
-        out.append(f"| {name} | {100 * result.micro().f1:.1f} ({100 * lo:.1f}–{100 * hi:.1f}) | {delta} | {ahead} | "
-                   f"{labels} | {100 * boundary_share(result):.0f}% |")
+    for name, preds in rows:
+        s = scored(docs, preds, base)
+        delta, ahead = "–", "–"
+        if "diff" in s:
+            delta = f"{100 * s['diff']:+.2f} ({100 * s['diff_ci'][0]:+.1f} to {100 * s['diff_ci'][1]:+.1f})"
+            ahead = f"{100 * s['ahead']:.0f}%"
+        labels = " | ".join(f"{100 * s['labels'][label]:.1f}" for label in LABELS)
+        out.append(f"| {name} | {100 * s['micro']:.1f} ({100 * s['ci'][0]:.1f}–{100 * s['ci'][1]:.1f}) | {delta} | "
+                   f"{ahead} | {labels} | {100 * s['boundary_share']:.0f}% |")
     return out
 
 

@@ -22,11 +22,11 @@ import sys
 import time
 from pathlib import Path
 
-from zhaoshang_ner.evaluate import boundary_share, bootstrap_ci, evaluate, paired_bootstrap_diff
 from zhaoshang_ner.gold import default_corpus_dir, load_all
 from zhaoshang_ner.labels import LABELS
 from zhaoshang_ner.normalize import normalize
 
+from .ablations import scored
 from .crossval import held_out, make_folds
 
 DEFAULT_SETTINGS = ("torch:128:32,int8:128:32,int8:128:64,int8:128:96,int8:128:128,"
@@ -113,19 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     scores = {}
     a = {(i, *s) for i, v in preds[base].items() for s in v}
     for setting in settings:
-        r = evaluate(setting, docs, preds[setting])
-        (lo, hi), = bootstrap_ci(docs, preds[setting])
-        dlo, dhi, _ = paired_bootstrap_diff(docs, preds[base], preds[setting])
         b = {(i, *s) for i, v in preds[setting].items() for s in v}
         differ = len(a ^ b) / max(1, len(a | b))
-        scores[setting] = {"micro": r.micro().f1, "ci": [lo, hi], "diff_ci": [dlo, dhi],
-                           "labels": {lab: r.strict[lab].f1 for lab in LABELS}, "boundary_share": boundary_share(r),
-                           "differing": differ, "cpu_s": secs[setting]}
-        lines.append(f"| {setting} | " + " | ".join(f"{100 * r.strict[lab].f1:.1f}" for lab in LABELS)
-                     + f" | **{100 * r.micro().f1:.1f}** ({100 * lo:.1f}–{100 * hi:.1f}) | "
-                     + ("–" if setting == base else f"{100 * (r.micro().f1 - scores[base]['micro']):+.2f} "
-                        f"({100 * dlo:+.1f} to {100 * dhi:+.1f})")
-                     + f" | {100 * boundary_share(r):.0f}% | {100 * differ:.1f}% | {secs[setting]:.0f} |")
+        s = scores[setting] = scored(docs, preds[setting], preds[base]) | {"differing": differ, "cpu_s": secs[setting]}
+        lines.append(f"| {setting} | " + " | ".join(f"{100 * s['labels'][lab]:.1f}" for lab in LABELS)
+                     + f" | **{100 * s['micro']:.1f}** ({100 * s['ci'][0]:.1f}–{100 * s['ci'][1]:.1f}) | "
+                     + ("–" if "diff" not in s else f"{100 * s['diff']:+.2f} "
+                        f"({100 * s['diff_ci'][0]:+.1f} to {100 * s['diff_ci'][1]:+.1f})")
+                     + f" | {100 * s['boundary_share']:.0f}% | {100 * differ:.1f}% | {secs[setting]:.0f} |")
     text = "\n".join(lines)
     print(text)
     if args.out:
