@@ -27,7 +27,7 @@ from zhaoshang_ner.labels import LABELS
 from zhaoshang_ner.normalize import normalize
 
 from .ablations import scored
-from .crossval import held_out, make_folds
+from .crossval import held_out, make_folds, read_predictions
 
 DEFAULT_SETTINGS = ("torch:128:32,int8:128:32,int8:128:64,int8:128:96,int8:128:128,"
                     "int8:128:32:sentences,int8:128:64:sentences")
@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
                          "float32), torch16 (float16 on disk), fp32, int8 (dynamic), static (static int8 calibrated on "
                          "the fold's training texts) or fp16 (ONNX); sentences: windows end at "
                          "sentence ends, stride only where a stretch has none")
+    ap.add_argument("--crossval-predictions", type=Path, default=None, metavar="CV_PREDICTIONS_JSONL",
+                    help="setting 'crossval' reads the torch float32 spans crossval already wrote for these fold "
+                         "models (the same windows as torch:128:32) instead of tagging again")
     ap.add_argument("--work", type=Path, default=Path("runs/serving_check"), help="exported fold copies go here")
     ap.add_argument("--out", type=Path, default=None, help="write table.md and scores.json here")
     args = ap.parse_args(argv)
@@ -90,14 +93,20 @@ def main(argv: list[str] | None = None) -> int:
     folds, scheme = make_folds(docs, corpus_dir, args.folds, scheme=args.scheme)
     args.work.mkdir(parents=True, exist_ok=True)
     settings = args.settings.split(",")
-    backends = {s.split(":")[0] for s in settings}
+    backends = {s.split(":")[0] for s in settings} - {"crossval"}
     by_id = {d.id: d for d in docs}
     shipped = [prepare(args.models / f"fold{i}", args.work, backends,
                        [normalize(by_id[x].text).text for x in train_ids])
                for i, (train_ids, _) in enumerate(folds)]
     preds, secs = {}, {}
     for setting in settings:
-        backend, max_chars, stride, *cut = setting.split(":")
+        backend, *rest = setting.split(":")
+        if backend == "crossval":
+            if args.crossval_predictions is None:
+                raise SystemExit("setting 'crossval' needs --crossval-predictions FILE")
+            preds[setting], secs[setting] = read_predictions(args.crossval_predictions), 0.0
+            continue
+        max_chars, stride, *cut = rest
         preds[setting], secs[setting] = held_out(
             docs, folds, lambda i: recognizer(backend, args.models / f"fold{i}", shipped[i], int(max_chars),
                                               int(stride), sentences=cut == ["sentences"]),
