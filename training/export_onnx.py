@@ -97,7 +97,15 @@ def calibration_inputs(model_dir: Path, texts: list[str], *, windows: int = 128,
         return np.zeros((*input_ids.shape, len(cfg["id2label"])), dtype=np.float32)
 
     window = int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS))
-    window_probabilities(texts, read_vocab(model_dir), record, max_chars=window, stride=window,
+    # texts drawn at random until they hold enough windows: the features of the rest are never computed
+    texts = random.Random(seed).sample(list(texts), len(texts))
+    chosen, held = [], 0
+    for text in texts:
+        if held >= windows:
+            break
+        chosen.append(text)
+        held += -(-len(text) // window)
+    window_probabilities(chosen, read_vocab(model_dir), record, max_chars=window, stride=window,
                          batch_size=batch_size, features=FeatureSet.from_config(cfg))
     random.Random(seed).shuffle(seen)
     return seen[: max(1, windows // batch_size)]
