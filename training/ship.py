@@ -185,7 +185,7 @@ rules {100 * cv['rules']['micro']:.1f}).{rules_better_note(cv)}
 `model.safetensors` (stored as float16, loaded as float32 by torch for fine-tuning and the transformers
 pipeline) with dynamic int8 weights. Windows of {cfg['max_chars']} characters (the training window), each
 character averaged over about four windows (stride a quarter window; fewer windows cost F1 on grouped CV,
-`reports/serving/table.md`), then a Viterbi pass over the IOB2 grammar. The folder carries
+`reports/serving/table.md`), then a Viterbi pass over the IOB2 grammar{" and the CRF's learned start, transition and end scores (`crf` in config.json: trained with a pytorch-crf layer, kept out of the weights so both backends decode alike)" if cfg.get("crf") else ""}. The folder carries
 `manifest.json` (file hashes, tensor shapes, config fields); a folder that does not match it is refused.
 
 ## Ceiling: inter-annotator agreement
