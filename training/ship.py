@@ -119,7 +119,32 @@ def gazetteer_provenance() -> str:
     return "\n".join(rows)
 
 
-def model_card(info: dict, cv: dict, agreement: str, *, version: str, scheme: str, provenance: str) -> str:
+#: How the card names the settings of ``training.serving_check``.
+SERVING_NAMES = {"crossval": "torch, float32", "torch": "torch, float32", "torch16": "torch, float16 on disk",
+                 "fp32": "ONNX float32", "int8": "ONNX int8 (served)", "static": "ONNX static int8",
+                 "fp16": "ONNX float16"}
+
+
+def serving_section(report_dir: Path | None) -> str:
+    """The serving check of the fold models (``training.serving_check --out DIR``) as a card table."""
+    if report_dir is None:
+        return ""
+    scores = json.loads((report_dir / "scores.json").read_text(encoding="utf-8"))
+    command = (report_dir / "command.txt").read_text(encoding="utf-8").strip()
+    rows = ["| served as | micro-F1 (95% CI) | vs torch float32 (95% CI) | entities differing |", "|---|---|---|---|"]
+    for setting, s in scores.items():
+        backend, *window = setting.split(":")
+        name = SERVING_NAMES.get(backend, backend) + (f", window {window[0]} stride {window[1]}" if window else "")
+        diff = (f"{100 * s['diff']:+.2f} ({100 * s['diff_ci'][0]:+.1f} to {100 * s['diff_ci'][1]:+.1f})"
+                if "diff" in s else "–")
+        rows.append(f"| {name} | {100 * s['micro']:.1f} ({100 * s['ci'][0]:.1f}–{100 * s['ci'][1]:.1f}) | {diff} | "
+                    f"{100 * s.get('differing', 0):.1f}% |")
+    return (f"\n\nThe same pipeline applied to the cross-validation fold models (`{command}`), strict micro-F1 "
+            "on the held-out outlets:\n\n" + "\n".join(rows))
+
+
+def model_card(info: dict, cv: dict, agreement: str, *, version: str, scheme: str, provenance: str,
+               serving: str = "") -> str:
     cfg = info["config"]
     extra = [(cv.get("base_config_name", "base config"), cv.get("base_config_model")),
              (cv.get("previous_name", "previous release"), cv.get("previous_model"))]
@@ -186,7 +211,7 @@ rules {100 * cv['rules']['micro']:.1f}).{rules_better_note(cv)}
 pipeline) with dynamic int8 weights. Windows of {cfg['max_chars']} characters (the training window), each
 character averaged over about four windows (stride a quarter window; fewer windows cost F1 on grouped CV,
 `reports/serving/table.md`), then a Viterbi pass over the IOB2 grammar{" and the CRF's learned start, transition and end scores (`crf` in config.json: trained with a pytorch-crf layer, kept out of the weights so both backends decode alike)" if cfg.get("crf") else ""}. The folder carries
-`manifest.json` (file hashes, tensor shapes, config fields); a folder that does not match it is refused.
+`manifest.json` (file hashes, tensor shapes, config fields); a folder that does not match it is refused.{serving}
 
 ## Ceiling: inter-annotator agreement
 {agreement}
@@ -216,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--previous", type=Path, default=None, metavar="TRAINING_INFO_JSON",
                     help="training_info.json of the model this one replaces: its cross-validated scores get a column")
     ap.add_argument("--previous-name", default="previous release")
+    ap.add_argument("--serving", type=Path, default=None, metavar="DIR",
+                    help="a training.serving_check --out folder of this config's fold models: its table goes in the card")
     args = ap.parse_args(argv)
     previous = None
     if args.previous:
@@ -248,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     files = args.agreement or sorted((ANNOTATIONS / "iaa").glob("*.jsonl"))
     agreement = "\n\n".join(agreement_markdown(docs, f) for f in files) or "not measured"
     card = model_card(info, cv, agreement, version=__version__, scheme=cv_scheme(args.crossval),
-                      provenance=provenance_table(info.get("docs", []), default_corpus_dir()))
+                      provenance=provenance_table(info.get("docs", []), default_corpus_dir()),
+                      serving=serving_section(args.serving))
     (args.out / "README.md").write_text(card, encoding="utf-8")
     from .export_onnx import build
 
