@@ -181,6 +181,17 @@ class CrfScores:
         return out
 
 
+def _potentials(n: int, allowed: np.ndarray, crf: CrfScores | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(transition, start, end) log-scores: the IOB2 grammar, plus the CRF's learned scores where there is one."""
+    neg = -1e9
+    trans = np.where(allowed[:n], 0.0, neg)
+    start = np.where(allowed[n], 0.0, neg)
+    end = np.zeros(n)
+    if crf is not None:
+        trans, start, end = trans + crf.transitions, start + crf.start, end + crf.end
+    return trans, start, end
+
+
 def viterbi(log_probs: np.ndarray, allowed: np.ndarray = _ALLOWED, crf: CrfScores | None = None) -> list[int]:
     """Best tag sequence that obeys the IOB2 grammar (per-character log-probs in).
 
@@ -190,32 +201,59 @@ def viterbi(log_probs: np.ndarray, allowed: np.ndarray = _ALLOWED, crf: CrfScore
     length, n = log_probs.shape
     if length == 0:
         return []
-    neg = -1e9
-    trans = np.where(allowed[:n], 0.0, neg)
-    score = log_probs[0] + np.where(allowed[n], 0.0, neg)
-    if crf is not None:
-        trans = trans + crf.transitions
-        score = score + crf.start
+    trans, start, end = _potentials(n, allowed, crf)
+    score = log_probs[0] + start
     back = np.zeros((length, n), dtype=np.int64)
     for t in range(1, length):
         cand = score[:, None] + trans
         back[t] = cand.argmax(0)
         score = cand.max(0) + log_probs[t]
-    if crf is not None:
-        score = score + crf.end
+    score = score + end
     best = [int(score.argmax())]
     for t in range(length - 1, 0, -1):
         best.append(int(back[t, best[-1]]))
     return best[::-1]
 
 
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    m = x.max(axis=axis, keepdims=True)
+    return (m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def marginals(log_probs: np.ndarray, crf: CrfScores, allowed: np.ndarray = _ALLOWED) -> np.ndarray:
+    """P(tag of character t = j) under the CRF (forward-backward), shape (length, tags).
+
+    A CRF's emissions are not per-character probabilities (training
+    normalises whole paths), so a span's confidence is read from these
+    marginals instead of the softmax.
+    """
+    length, n = log_probs.shape
+    trans, start, end = _potentials(n, allowed, crf)
+    alpha = np.empty((length, n))
+    beta = np.empty((length, n))
+    alpha[0] = start + log_probs[0]
+    for t in range(1, length):
+        alpha[t] = _logsumexp(alpha[t - 1][:, None] + trans, 0) + log_probs[t]
+    beta[-1] = end
+    for t in range(length - 2, -1, -1):
+        beta[t] = _logsumexp(trans + (log_probs[t + 1] + beta[t + 1])[None, :], 1)
+    log_z = _logsumexp(alpha[-1] + end, 0)
+    return np.exp(alpha + beta - log_z)
+
+
 def decode(probs: np.ndarray, crf: CrfScores | None = None) -> list[tuple[int, int, str, float]]:
-    """Spans with scores (mean probability of the chosen tags) from per-character tag probabilities."""
-    ids = viterbi(np.log(np.clip(probs, 1e-9, 1.0)), crf=crf)
+    """Spans with scores from per-character tag probabilities.
+
+    A span's score is the mean probability of its chosen tags: the window-averaged
+    softmax, or with a CRF the CRF's marginals (:func:`marginals`).
+    """
+    log_probs = np.log(np.clip(probs, 1e-9, 1.0))
+    ids = viterbi(log_probs, crf=crf)
+    confidence = probs if crf is None else marginals(log_probs, crf)
     tags = [TAGS[i] for i in ids]
     out = []
     for s, e, label in tags_to_spans(tags):
-        score = float(np.mean([probs[k, ids[k]] for k in range(s, e)]))
+        score = float(np.mean([confidence[k, ids[k]] for k in range(s, e)]))
         out.append((s, e, label, score))
     return out
 

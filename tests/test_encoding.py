@@ -60,3 +60,25 @@ def test_every_character_is_one_token():
     assert char_to_token(" ", vocab) == "▁" and char_to_token("\u3000", vocab) == "▁"
     assert char_to_token("龘", vocab) == "<unk>"
     assert encode_chars("中 A龘", vocab) == [2, 1, 3, 0]
+
+
+def test_crf_marginals_are_distributions_and_follow_the_emissions():
+    import numpy as np
+
+    from zhaoshang_ner.encoding import CrfScores, decode, marginals
+    from zhaoshang_ner.labels import TAGS
+
+    rng = np.random.default_rng(0)
+    n = len(TAGS)
+    crf = CrfScores(start=rng.normal(size=n), end=rng.normal(size=n), transitions=rng.normal(size=(n, n)))
+    probs = rng.dirichlet(np.ones(n), size=12)
+    m = marginals(np.log(probs), crf)
+    assert np.allclose(m.sum(1), 1.0)
+    assert (m[:, [TAGS.index(t) for t in TAGS if t.startswith("I-")]][0] < 1e-6).all()  # no I- opens a text
+    # confident emissions of one entity: its span is found with a confidence near 1
+    sharp = np.full((4, n), 1e-6)
+    for k, t in enumerate(["O", "B-park", "I-park", "O"]):
+        sharp[k, TAGS.index(t)] = 1.0
+    flat = CrfScores(start=np.zeros(n), end=np.zeros(n), transitions=np.zeros((n, n)))
+    (span,) = decode(sharp / sharp.sum(1, keepdims=True), flat)
+    assert span[:3] == (1, 3, "park") and span[3] > 0.99
