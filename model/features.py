@@ -211,10 +211,13 @@ class FeatureSet:
     def type_ids(self, text: str, lexicon=None) -> list[int]:
         """One token-type id per character of a normalised text: the signals packed in mixed radix."""
         ids = rule_tag_ids(text, lexicon) if self.rules else [0] * len(text)
+        signals = []  # only the signals that are on: a model without gazetteer features never loads the forms
+        if self.gazetteer:
+            signals.append((default_gazetteer().codes, len(GAZETTEER_CODES)))
+        if self.words:
+            signals.append((word_starts, 2))
         scale = len(TAGS)
-        for on, values, radix in ((self.gazetteer, default_gazetteer().codes, len(GAZETTEER_CODES)),
-                                  (self.words, word_starts, 2)):
-            if on:
-                ids = [i + scale * v for i, v in zip(ids, values(text))]
-                scale *= radix
+        for values, radix in signals:
+            ids = [i + scale * v for i, v in zip(ids, values(text))]
+            scale *= radix
         return ids

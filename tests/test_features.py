@@ -35,6 +35,12 @@ def test_a_model_without_gazetteer_features_reads_the_rule_tags_it_always_did():
         ["B-company", "I-company", "I-company", "O", "B-park", "I-park", "I-park", "I-park", "I-park"]
 
 
+def test_a_model_without_gazetteer_features_never_loads_the_forms():
+    default_gazetteer.cache_clear()
+    FeatureSet(rules=True).type_ids("比亚迪在肇庆高新区投资10亿元")
+    assert default_gazetteer.cache_info().currsize == 0
+
+
 def test_gazetteer_ids_pack_the_rule_tag_and_the_gazetteer_code(seed_texts):
     text = normalize("".join(seed_texts.values())[:3000]).text
     ids = FeatureSet(rules=True, gazetteer=True).type_ids(text)
