@@ -79,7 +79,7 @@ class TrainConfig:
     train_fraction: float = field(default=1.0, metadata={"help": "share of training documents used (learning curve)"})
     crf: bool = field(default=False, metadata={
         "help": "train a linear-chain CRF (pytorch-crf) over the tag scores; its scores go to config.json "
-                "and the decoder adds them (an ablation against the grammar-only Viterbi)"})
+                "and the decoder adds them (+3.1 F1 on the release folds: reports/ablations/table.md)"})
     threads: int = 2
     cpu_bf16: bool = field(default=False, metadata={
         "help": "bf16 autocast on CPU too (avx512_bf16: a training step 1.9x faster; python -m training.bf16_check)"})
@@ -201,18 +201,13 @@ def build_model(cfg: TrainConfig):
     return model
 
 
-def add_rule_features(model) -> None:
-    """The token-type table of a model that reads rule tags only (see :func:`add_feature_table`)."""
-    add_feature_table(model, FeatureSet(rules=True))
-
-
 def add_feature_table(model, features: FeatureSet) -> None:
     """Replace the token-type table by one row per feature id of ``features``.
 
     Rule rows start as the pretrained row 0 and gazetteer rows at zero, so the
-    encoder's outputs are unchanged until training moves them. With gazetteer
-    features the table trains factored, one rule row plus one gazetteer row
-    per id (a combination rare in the data still gets both signals), and
+    encoder's outputs are unchanged until training moves them. With more than
+    one signal the table trains factored, one row per signal summed for each
+    id (a combination rare in the data still gets every signal), and
     :func:`merge_feature_table` writes it out as the one plain table every
     backend reads.
     """
@@ -301,8 +296,7 @@ def crf_allowed_loss(crf, logits, allowed, mask):
     """
     emissions = logits[:, 1:].float().transpose(0, 1)
     ok = allowed[:, 1:].transpose(0, 1)
-    m = mask[:, 1:].transpose(0, 1)
-    m = m.clone()
+    m = mask[:, 1:].transpose(0, 1).clone()
     m[0] = True  # pytorch-crf needs the first step on; a window has at least one character there
     log_z = crf._compute_normalizer(emissions, m)
     log_allowed = crf._compute_normalizer(emissions.masked_fill(~ok, -1e4), m)

@@ -17,7 +17,6 @@ from typing import Sequence
 
 from zhaoshang_ner.gold import GoldDoc, default_corpus_dir, load_all
 from zhaoshang_ner.trainer import (  # noqa: F401  (re-exported: the repository's scripts import them from here)
-    add_rule_features,
     allowed_set_loss,
     build_model,
     save,
