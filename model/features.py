@@ -83,8 +83,9 @@ class Gazetteer:
     def from_resources(cls) -> "Gazetteer":
         """Official names and published short names, normalised like the text they are matched in.
 
-        Company cores derived by :func:`canonical.company_core` are left out:
-        a core of a place + trade name is often a plain word (农产品, 柴油机).
+        Company cores derived by :func:`canonical.company_core` are left out
+        (a place + trade name often leaves a plain word such as 柴油机); a
+        short name the lists publish stays even where it equals the core.
         """
         from .canonical import COMPANIES_FILE, PARKS_FILE
         from .normalize import normalize
