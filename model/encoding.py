@@ -23,6 +23,9 @@ from .bio import tags_to_spans
 from .features import FeatureSet, config_value
 from .labels import TAGS
 
+#: Window length for checkpoints that do not record theirs (``config.window_chars``).
+DEFAULT_WINDOW_CHARS = 128
+
 SPACE_TOKEN = "▁"
 UNK_TOKEN = "<unk>"
 CLS_TOKEN = "<s>"
@@ -261,7 +264,7 @@ def decode(probs: np.ndarray, crf: CrfScores | None = None) -> list[tuple[int, i
 class WindowedTagger:
     """What every backend shares: the windows, their settings and the decoder; a backend adds its forward pass.
 
-    Subclasses call :meth:`_set_windows` and implement :meth:`_forward`
+    Subclasses call :meth:`_configure` with their config and implement :meth:`_forward`
     (:class:`zhaoshang_ner.neural.Recognizer` for torch,
     :class:`zhaoshang_ner.onnx_engine.OnnxRecognizer` for ONNX Runtime), so
     the two backends differ in nothing but the forward pass.
@@ -273,10 +276,14 @@ class WindowedTagger:
     #: a CRF's scores for the decoder, from its config.json (None: the grammar alone)
     crf: CrfScores | None = None
 
-    def _set_windows(self, max_chars: int, stride: int | None, batch_size: int, sentences: bool) -> None:
+    def _configure(self, cfg, max_chars: int | None, stride: int | None, batch_size: int, sentences: bool) -> None:
+        """What a model's config.json (a dict or a transformers config) tells every backend: features, CRF, windows."""
+        self.features = FeatureSet.from_config(cfg)
+        self.crf = CrfScores.from_config(cfg)
         # Windows no longer than the training windows: positions the fine-tuning never saw
         # truncate entities. Each character is averaged over about four windows (a quarter-window
         # stride); fewer cost F1 on unseen outlets (python -m training.serving_check).
+        max_chars = max_chars or int(config_value(cfg, "window_chars", None) or DEFAULT_WINDOW_CHARS)
         self.max_chars = max_chars
         self.stride = stride or max(1, max_chars // 4)
         self.batch_size = batch_size

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import CrfScores, WindowedTagger
-from .features import FeatureSet
+from .encoding import DEFAULT_WINDOW_CHARS, WindowedTagger  # noqa: F401  (DEFAULT_WINDOW_CHARS re-exported)
 from .labels import TAGS
 
 #: The one place that knows where the bundled weights live.
@@ -25,8 +24,6 @@ SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights"
 
 ScoredSpan = tuple[int, int, str, float]
 
-#: Window length for checkpoints that do not record theirs (``config.window_chars``).
-DEFAULT_WINDOW_CHARS = 128
 
 
 #: The served weights: the shipped classifier exported to ONNX with int8 weights
@@ -113,14 +110,10 @@ class Recognizer(WindowedTagger):
             _vocab = read_vocab(path)
         self.vocab = _vocab
         self.model = _model.to(self.device).eval()
-        self.features = FeatureSet.from_config(self.model.config)
-        self.crf = CrfScores.from_config(self.model.config)
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         if [id2label[i] for i in range(len(id2label))] != list(TAGS):
             raise ValueError(f"{path}: the model's labels {list(id2label.values())} are not this package's tags {TAGS}")
-        # window and stride: measured on held-out folds (training.window_check, training.serving_check)
-        self._set_windows(max_chars or int(getattr(self.model.config, "window_chars", DEFAULT_WINDOW_CHARS)),
-                          stride, batch_size, sentences)
+        self._configure(self.model.config, max_chars, stride, batch_size, sentences)
 
     @classmethod
     def from_model(cls, model, vocab: dict[str, int], **kwargs) -> "Recognizer":

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import CrfScores, WindowedTagger
-from .features import FeatureSet
+from .encoding import WindowedTagger
 from .labels import TAGS
-from .neural import DEFAULT_WINDOW_CHARS, ONNX_FILE, read_vocab
+from .neural import ONNX_FILE, read_vocab
 
 #: The graph's contract (``training.export_onnx`` writes it).
 INPUTS = ("input_ids", "token_type_ids", "attention_mask")
@@ -56,11 +55,8 @@ class OnnxRecognizer(WindowedTagger):
             raise ModelDirError(f"{onnx_path}: inputs {names} and output {outputs[0].name}{outputs[0].shape} are not "
                                 f"{INPUTS} -> logits[..., {len(TAGS)}]")
         self.vocab = read_vocab(self.path)
-        self.features = FeatureSet.from_config(cfg)
-        self.crf = CrfScores.from_config(cfg)
         self.model_file = model_file
-        self._set_windows(max_chars or int(cfg.get("window_chars", DEFAULT_WINDOW_CHARS)), stride, batch_size,
-                          sentences)
+        self._configure(cfg, max_chars, stride, batch_size, sentences)
 
     def _forward(self, input_ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.session.run(["logits"], {"input_ids": input_ids, "token_type_ids": types,
