@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .bio import spans_to_tags
-from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, encode_chars, windows
+from .encoding import CLS_TOKEN, PAD_TOKEN, SEP_TOKEN, UNK_TOKEN, encode_chars, windows
 from .features import FeatureSet
 from .gold import GoldDoc
 from .labels import ID2TAG, TAG2ID, TAGS
@@ -80,6 +80,12 @@ class TrainConfig:
     crf: bool = field(default=False, metadata={
         "help": "train a linear-chain CRF (pytorch-crf) over the tag scores; its scores go to config.json "
                 "and the decoder adds them (+3.1 F1 on the release folds: reports/ablations/table.md)"})
+    char_dropout: float = field(default=0.0, metadata={
+        "help": "share of a batch's characters read as <unk>, drawn afresh every step: what a character "
+                "outside the vocabulary looks like to the served model, and the context must then carry the label"})
+    ema_decay: float = field(default=0.0, metadata={
+        "help": "0 = off; else keep an exponential moving average of the weights (torch.optim.swa_utils) "
+                "and save that: weight averaging finds flatter minima, which transfer better to new sources"})
     threads: int = 2
     cpu_bf16: bool = field(default=False, metadata={
         "help": "bf16 autocast on CPU too (avx512_bf16: a training step 1.9x faster; python -m training.bf16_check)"})
@@ -371,6 +377,19 @@ def collate(rows: list[dict], pad_id: int):
     return ids, types, attn, allowed, loss_mask
 
 
+def drop_chars(ids, loss_mask, rate: float, unk_id: int, generator):
+    """``ids`` with a ``rate`` share of the real characters (``loss_mask``) replaced by ``unk_id``.
+
+    [CLS]/[SEP]/padding stay; so do the feature ids, so a dropped character
+    still shows the rules' and gazetteers' reading of it."""
+    import torch
+
+    if rate <= 0:
+        return ids
+    drop = (torch.rand(ids.shape, generator=generator) < rate) & loss_mask
+    return ids.masked_fill(drop, unk_id)
+
+
 #: Builds extra training examples from the (sub-sampled) training documents and the vocabulary.
 ExtraExamples = Callable[[list[GoldDoc], dict[str, int]], list[dict]]
 
@@ -411,6 +430,10 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     dataset = to_dataset(examples)
     if model is None:
         model = build_model(cfg)
+    if not 0.0 <= cfg.char_dropout < 1.0:
+        raise ValueError(f"char_dropout must be in [0, 1), got {cfg.char_dropout}")
+    if not 0.0 <= cfg.ema_decay <= 1.0:
+        raise ValueError(f"ema_decay must be in [0, 1], got {cfg.ema_decay}")
     if cfg.crf:
         from .extras import require
 
@@ -440,7 +463,13 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     warmup = max(1, int(total * cfg.warmup_ratio))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
-    pad_id = vocab[PAD_TOKEN]
+    pad_id, unk_id = vocab[PAD_TOKEN], vocab[UNK_TOKEN]
+    dropper = torch.Generator().manual_seed(cfg.seed)
+    average = None
+    if cfg.ema_decay > 0:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        average = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay))
     use_bf16 = torch.cuda.is_bf16_supported() if device == "cuda" else cfg.cpu_bf16
     chars = sum(len(d.text) for d in docs)
     log(json.dumps({"event": "start", "docs": len(docs), "chars": chars, "examples": len(dataset),
@@ -452,6 +481,7 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         running, n = 0.0, 0
         for batch_idx in batches(dataset, cfg.batch_size, rng):
             ids, types, attn, allowed, mask = collate([dataset[i] for i in batch_idx], pad_id)
+            ids = drop_chars(ids, mask, cfg.char_dropout, unk_id, dropper)
             with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
                 logits = model(input_ids=ids.to(device), token_type_ids=types.to(device),
                                attention_mask=attn.to(device)).logits
@@ -464,6 +494,8 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
             opt.step()
             if cfg.crf:
                 pin_grammar(model.crf)
+            if average is not None:
+                average.update_parameters(model)
             sched.step()
             opt.zero_grad()
             running += loss.item()
@@ -476,6 +508,8 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         log(json.dumps(history[-1]))
         if max_steps is not None and step >= max_steps:
             break
+    if average is not None and average.n_averaged > 0:
+        model.load_state_dict(average.module.state_dict())
     model.eval()
     store_crf(model)
     if out_dir is not None:

@@ -206,3 +206,45 @@ def test_word_features_alone_get_their_own_table(tiny_base, tmp_path):
     rec = Recognizer(tmp_path / "out")
     assert rec.features == FeatureSet(words=True)
     assert rec.model.config.type_vocab_size == FeatureSet(words=True).type_vocab_size
+
+
+def test_char_dropout_replaces_only_real_characters_at_about_the_rate():
+    import torch
+
+    from zhaoshang_ner.trainer import drop_chars
+
+    ids = torch.arange(10, 10 + 4 * 200).reshape(4, 200)
+    mask = torch.zeros_like(ids, dtype=torch.bool)
+    mask[:, 1:150] = True  # CLS at 0, SEP and padding after 150
+    g = torch.Generator().manual_seed(0)
+    out = drop_chars(ids, mask, 0.2, 3, g)
+    dropped = out == 3
+    assert not dropped[~mask].any()  # special tokens and padding untouched
+    assert 0.15 < dropped[mask].float().mean().item() < 0.25
+    assert torch.equal(out[~dropped], ids[~dropped])
+    assert drop_chars(ids, mask, 0.0, 3, g) is ids
+
+
+def test_weight_averaging_saves_the_average_not_the_last_weights(tiny_base, tmp_path):
+    import torch
+
+    rng = random.Random(0)
+    docs = [synthetic_doc(i, rng) for i in range(4)]
+    base = dict(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=1, batch_size=4,
+                learning_rate=3e-3, head_learning_rate=3e-3, seed=1, use_corpus=False)
+    quiet = lambda _: None  # noqa: E731
+    first = train(TrainConfig(**base), docs, log=quiet, max_steps=1).state_dict()
+    last = train(TrainConfig(**base), docs, log=quiet, max_steps=3).state_dict()
+    # decay 1: the average never moves from its first copy, the weights after step 1
+    frozen = train(TrainConfig(**base, ema_decay=1.0), docs, log=quiet, max_steps=3).state_dict()
+    # decay 0.5: strictly between (a blend of the steps' weights)
+    blend = train(TrainConfig(**base, ema_decay=0.5), docs, log=quiet, max_steps=3).state_dict()
+    key = "classifier.weight"
+    assert not torch.allclose(first[key], last[key])
+    assert torch.allclose(frozen[key], first[key])
+    assert not torch.allclose(blend[key], last[key]) and not torch.allclose(blend[key], first[key])
+    # characters dropped to <unk> change what the steps see, so the weights
+    dropped = train(TrainConfig(**base, char_dropout=0.5), docs, log=quiet, max_steps=3).state_dict()
+    assert not torch.allclose(dropped[key], last[key])
+    with pytest.raises(ValueError, match="char_dropout"):
+        train(TrainConfig(**base, char_dropout=1.0), docs, log=quiet, max_steps=1)
