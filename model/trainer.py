@@ -80,6 +80,9 @@ class TrainConfig:
     crf: bool = field(default=False, metadata={
         "help": "train a linear-chain CRF (pytorch-crf) over the tag scores; its scores go to config.json "
                 "and the decoder adds them (+3.1 F1 on the release folds: reports/ablations/table.md)"})
+    shift_windows: bool = field(default=False, metadata={
+        "help": "from the second epoch on, cut each document's windows from a fresh random offset, so names "
+                "meet the window edges in new places (the same number of steps' worth of text)"})
     char_dropout: float = field(default=0.0, metadata={
         "help": "share of a batch's characters read as <unk>, drawn afresh every step: what a character "
                 "outside the vocabulary looks like to the served model, and the context must then carry the label"})
@@ -143,13 +146,23 @@ def company_only_targets(length: int, company_spans: Iterable[tuple[int, int]]) 
     return out
 
 
+def shifted_windows(length: int, max_chars: int, stride: int, offset: int = 0) -> list[tuple[int, int]]:
+    """:func:`windows` cut from ``offset`` on, the characters before it in a window of their own.
+
+    Every character stays in exactly the windows the unshifted cut would give it
+    (once, at stride = max_chars); only where the windows' edges fall moves."""
+    if not 0 < offset < length:
+        return windows(length, max_chars, stride)
+    return [(0, offset)] + [(s + offset, e + offset) for s, e in windows(length - offset, max_chars, stride)]
+
+
 def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_chars: int, stride: int,
-                    source: str, features: FeatureSet) -> list[dict]:
+                    source: str, features: FeatureSet, offset: int = 0) -> list[dict]:
     """One example per window: ids with [CLS]/[SEP], feature ids (token types), and per-position allowed-tag rows."""
     ids = encode_chars(text, vocab)
     feats = features.type_ids(text)
     out = []
-    for s, e in windows(len(text), max_chars, stride):
+    for s, e in shifted_windows(len(text), max_chars, stride, offset):
         out.append({
             "input_ids": [vocab[CLS_TOKEN]] + ids[s:e] + [vocab[SEP_TOKEN]],
             "token_type_ids": [0] + feats[s:e] + [0],
@@ -160,13 +173,17 @@ def window_examples(text: str, targets: np.ndarray, vocab: dict[str, int], max_c
 
 
 def doc_examples(docs: Sequence[GoldDoc], vocab: dict[str, int], max_chars: int, stride: int,
-                 features: FeatureSet) -> list[dict]:
-    """Training windows of fully annotated documents (exactly the gold tag allowed per character)."""
+                 features: FeatureSet, rng: random.Random | None = None) -> list[dict]:
+    """Training windows of fully annotated documents (exactly the gold tag allowed per character).
+
+    ``rng``: cut each document's windows from a random offset below ``stride``
+    (:func:`shifted_windows`), so an epoch sees names at other window edges."""
     out = []
     for doc in docs:
         text, spans = normalized_spans(doc)
+        offset = rng.randrange(stride) if rng is not None else 0
         out += window_examples(text, one_hot_targets(spans_to_tags(len(text), spans)), vocab, max_chars, stride,
-                               doc.id, features)
+                               doc.id, features, offset)
     return out
 
 
@@ -423,11 +440,15 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     if cfg.train_fraction < 1.0:
         docs = sorted(rng.sample(docs, max(1, round(len(docs) * cfg.train_fraction))), key=lambda d: d.id)
     examples = doc_examples(docs, vocab, cfg.max_chars, cfg.stride, cfg.features)
-    if extra_examples is not None:
-        examples += extra_examples(docs, vocab)
-    if not examples:
+    extras = extra_examples(docs, vocab) if extra_examples is not None else []
+    if not examples + extras:
         raise ValueError("no training examples: the documents are empty")
-    dataset = to_dataset(examples)
+    epoch_sets = [to_dataset(examples + extras)]
+    if cfg.shift_windows:  # its own generator: the batches' order stays that of an unshifted run
+        shifts = random.Random(cfg.seed + 1)
+        epoch_sets += [to_dataset(doc_examples(docs, vocab, cfg.max_chars, cfg.stride, cfg.features, shifts) + extras)
+                       for _ in range(1, cfg.epochs)]
+    dataset = epoch_sets[0]
     if model is None:
         model = build_model(cfg)
     if not 0.0 <= cfg.char_dropout < 1.0:
@@ -458,8 +479,8 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         {"params": body, "lr": cfg.learning_rate},
         {"params": head, "lr": cfg.head_learning_rate},
     ], weight_decay=cfg.weight_decay)
-    steps_per_epoch = math.ceil(len(dataset) / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs if max_steps is None else max_steps
+    per_epoch = [math.ceil(len(d) / cfg.batch_size) for d in epoch_sets]
+    total = (sum(per_epoch) if cfg.shift_windows else per_epoch[0] * cfg.epochs) if max_steps is None else max_steps
     warmup = max(1, int(total * cfg.warmup_ratio))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
@@ -478,6 +499,7 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     step, t0 = 0, time.time()
     history = []
     for epoch in range(cfg.epochs):
+        dataset = epoch_sets[min(epoch, len(epoch_sets) - 1)]
         running, n = 0.0, 0
         for batch_idx in batches(dataset, cfg.batch_size, rng):
             ids, types, attn, allowed, mask = collate([dataset[i] for i in batch_idx], pad_id)

@@ -248,3 +248,39 @@ def test_weight_averaging_saves_the_average_not_the_last_weights(tiny_base, tmp_
     assert not torch.allclose(dropped[key], last[key])
     with pytest.raises(ValueError, match="char_dropout"):
         train(TrainConfig(**base, char_dropout=1.0), docs, log=quiet, max_steps=1)
+
+
+@pytest.mark.parametrize("length,offset", [(300, 0), (300, 57), (300, 127), (100, 40), (129, 128), (5, 3)])
+def test_shifted_windows_cover_every_character_once_and_move_only_the_edges(length, offset):
+    from zhaoshang_ner.trainer import shifted_windows
+
+    cut = shifted_windows(length, 128, 128, offset)
+    covered = [0] * length
+    for s, e in cut:
+        assert 0 <= s < e <= length and e - s <= 128
+        for k in range(s, e):
+            covered[k] += 1
+    assert covered == [1] * length
+    if 0 < offset < length:
+        assert cut[0] == (0, offset) and cut[1][0] == offset
+
+
+def test_shifted_windows_give_later_epochs_new_cuts_and_a_schedule_for_them(tiny_base, tmp_path):
+    rng = random.Random(0)
+    docs = [synthetic_doc(i, rng) for i in range(3)]
+    cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=32, stride=32, epochs=3, batch_size=4,
+                      seed=1, use_corpus=False, shift_windows=True)
+    lines = []
+    train(cfg, docs, tmp_path / "out", log=lines.append)
+    info = json.loads((tmp_path / "out" / "training_info.json").read_text(encoding="utf-8"))
+    start = json.loads(lines[0])
+    # the unshifted first epoch has len/32 windows per document; a shifted one has one more (its head)
+    assert info["steps"] > 3 * ((start["examples"] + 3) // 4)
+    from zhaoshang_ner.trainer import doc_examples
+    from zhaoshang_ner.neural import read_vocab
+
+    vocab = read_vocab(tiny_base)
+    plain = doc_examples(docs, vocab, 32, 32, cfg.features)
+    shifted = doc_examples(docs, vocab, 32, 32, cfg.features, random.Random(5))
+    assert sum(len(x["allowed"]) for x in shifted) == sum(len(x["allowed"]) for x in plain)  # no text lost or doubled
+    assert [x["input_ids"] for x in shifted] != [x["input_ids"] for x in plain]
