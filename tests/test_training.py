@@ -284,3 +284,17 @@ def test_shifted_windows_give_later_epochs_new_cuts_and_a_schedule_for_them(tiny
     shifted = doc_examples(docs, vocab, 32, 32, cfg.features, random.Random(5))
     assert sum(len(x["allowed"]) for x in shifted) == sum(len(x["allowed"]) for x in plain)  # no text lost or doubled
     assert [x["input_ids"] for x in shifted] != [x["input_ids"] for x in plain]
+
+
+def test_cpu_bf16_falls_back_to_float32_where_the_cpu_has_no_bf16_kernels(tiny_base, tmp_path, monkeypatch):
+    import zhaoshang_ner.trainer as trainer
+
+    monkeypatch.setattr(trainer, "cpu_has_bf16_kernels", lambda: False)
+    rng = random.Random(0)
+    cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=1, batch_size=4,
+                      seed=1, use_corpus=False, cpu_bf16=True)
+    lines = []
+    train(cfg, [synthetic_doc(0, rng)], log=lines.append, max_steps=1)
+    events = [json.loads(x) for x in lines]
+    assert any(e["event"] == "note" and "float32" in e["message"] for e in events)
+    assert next(e for e in events if e["event"] == "start")["bf16"] is False
