@@ -298,3 +298,47 @@ def test_cpu_bf16_falls_back_to_float32_where_the_cpu_has_no_bf16_kernels(tiny_b
     events = [json.loads(x) for x in lines]
     assert any(e["event"] == "note" and "float32" in e["message"] for e in events)
     assert next(e for e in events if e["event"] == "start")["bf16"] is False
+
+
+def test_an_o_bias_in_the_crf_scores_equals_lowering_every_o_emission():
+    import numpy as np
+
+    from zhaoshang_ner.encoding import CrfScores, viterbi
+    from zhaoshang_ner.labels import TAGS
+    from training.decode_bias import O, biased
+
+    rng = np.random.default_rng(0)
+    n = len(TAGS)
+    crf = CrfScores(start=rng.normal(size=n), end=rng.normal(size=n), transitions=rng.normal(size=(n, n)))
+    for bias in (0.5, 2.0, -1.0):
+        changed = 0
+        for _ in range(20):
+            log_probs = np.log(rng.dirichlet(np.ones(n) * 0.3, size=30))
+            lowered = log_probs.copy()
+            lowered[:, O] -= bias
+            path = viterbi(log_probs, crf=biased(crf, bias))
+            assert path == viterbi(lowered, crf=crf)
+            changed += path != viterbi(log_probs, crf=crf)
+        assert changed  # the bias does move paths
+
+
+def test_decode_bias_apply_writes_the_scores_once_and_the_model_still_loads(tiny_base, tmp_path):
+    import numpy as np
+
+    from zhaoshang_ner.neural import Recognizer
+    from training.decode_bias import O, main
+
+    rng = random.Random(0)
+    cfg = TrainConfig(base_model=str(tiny_base), num_layers=None, max_chars=64, stride=48, epochs=1,
+                      batch_size=8, seed=1, use_corpus=False, crf=True)
+    train(cfg, [synthetic_doc(i, rng) for i in range(2)], tmp_path / "m", log=lambda _: None, max_steps=1)
+    before = Recognizer(tmp_path / "m").crf
+    assert main(["--apply", "0.75", "--model", str(tmp_path / "m")]) == 0
+    after = Recognizer(tmp_path / "m").crf  # the manifest was renewed, so the folder still loads
+    assert np.allclose(after.transitions[:, O], before.transitions[:, O] - 0.75)
+    assert np.allclose(np.delete(after.transitions, O, axis=1), np.delete(before.transitions, O, axis=1))
+    assert after.start[O] == pytest.approx(before.start[O] - 0.75)
+    info = json.loads((tmp_path / "m" / "training_info.json").read_text(encoding="utf-8"))
+    assert info["decode_o_bias"] == 0.75
+    with pytest.raises(SystemExit, match="already applied"):
+        main(["--apply", "0.75", "--model", str(tmp_path / "m")])
