@@ -22,6 +22,7 @@ import numpy as np
 from .bio import tags_to_spans
 from .features import FeatureSet, config_value
 from .labels import TAGS
+from .values import snap_to_units
 
 #: Window length for checkpoints that do not record theirs (``config.window_chars``).
 DEFAULT_WINDOW_CHARS = 128
@@ -301,5 +302,9 @@ class WindowedTagger:
                                         features=self.features, lexicon=lexicon, sentences=self.sentences)
 
     def predict_spans(self, texts: Sequence[str], lexicon=None) -> list[list[tuple[int, int, str, float]]]:
-        """Scored spans of normalised texts (offsets into those texts)."""
-        return [decode(p, self.crf) if len(p) else [] for p in self.tag_probabilities(texts, lexicon)]
+        """Scored spans of normalised texts (offsets into those texts).
+
+        Amounts and areas end at their unit, as the guide has them (a model may
+        run one on into the next character: 1000亩地); see :func:`values.snap_to_units`."""
+        return [snap_to_units(t, decode(p, self.crf)) if len(p) else []
+                for t, p in zip(texts, self.tag_probabilities(texts, lexicon))]

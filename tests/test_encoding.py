@@ -82,3 +82,28 @@ def test_crf_marginals_are_distributions_and_follow_the_emissions():
     flat = CrfScores(start=np.zeros(n), end=np.zeros(n), transitions=np.zeros((n, n)))
     (span,) = decode(sharp / sharp.sum(1, keepdims=True), flat)
     assert span[:3] == (1, 3, "park") and span[3] > 0.99
+
+
+def test_a_tagger_cuts_an_area_the_model_ran_past_its_unit():
+    from zhaoshang_ner.encoding import WindowedTagger
+    from zhaoshang_ner.features import FeatureSet
+
+    text = "征地1000亩地建设"
+
+    class Fixed(WindowedTagger):
+        # a forward pass that tags 1000亩地 (characters 2-7) as one area
+        def __init__(self):
+            self.vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "▁": 4}
+            self._configure({"window_chars": 32}, None, None, 8, False)
+            self.features = FeatureSet(rules=False)
+
+        def _forward(self, input_ids, types, mask):
+            logits = np.zeros((*input_ids.shape, len(TAGS)))
+            logits[:, :, TAGS.index("O")] = 5
+            for k in range(input_ids.shape[0]):
+                logits[k, 1 + 2, TAGS.index("B-area")] = 10
+                logits[k, 1 + 3:1 + 8, TAGS.index("I-area")] = 10
+            return logits
+
+    spans = Fixed().predict_spans([text])[0]
+    assert [(text[s:e], label) for s, e, label, _ in spans] == [("1000亩", "area")]

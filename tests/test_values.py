@@ -45,3 +45,25 @@ def test_area_range_with_repeated_unit():
 def test_parse_number_masked_and_garbage():
     assert parse_number("xx") is None
     assert parse_number("不是数字") is None
+
+
+def test_amounts_and_areas_end_at_their_unit_and_need_a_number():
+    from zhaoshang_ner.values import snap_to_units, unit_end
+
+    assert unit_end("area", "1000亩地") == len("1000亩")
+    assert unit_end("area", "130㎡到300㎡") == len("130㎡到300㎡")  # a range keeps its second unit
+    assert unit_end("amount", "100亿元产值") == len("100亿元")
+    assert unit_end("amount", "290亿") == len("290亿")  # a bare 亿 is a unit of money too
+    assert unit_end("amount", "xx.x亿元") == len("xx.x亿元")  # masked digits still count as a number
+    assert unit_end("area", "平方米") is None  # a unit with no number is no area
+    assert unit_end("area", "m2") is None
+    assert unit_end("amount", "元") is None
+    assert unit_end("company", "华为技术") == 4  # other labels untouched
+    text = "每亩1000亩地投资30亿元产值，单价9000元/平方米"
+    def at(piece):
+        return text.index(piece), text.index(piece) + len(piece)
+
+    spans = [(*at("1000亩地"), "area", 0.9), (*at("30亿元产值"), "amount", 0.8), (*at("9000元"), "amount", 0.7),
+             (*at("平方米"), "area", 0.6)]
+    assert [text[s:e] for s, e, *_ in snap_to_units(text, spans)] == ["1000亩", "30亿元", "9000元"]
+    assert snap_to_units(text, spans)[0][2:] == ("area", 0.9)  # label and score ride along
