@@ -207,28 +207,27 @@ def value_for(label: str, normalized: str) -> Value:
     return Value(None, None)
 
 
-#: What may end an amount: a currency word, or a bare 万/亿 ("总投资近290亿", the guide allows it).
-_AMOUNT_ENDS = tuple(CURRENCIES) + ("万", "亿")
 _NUMERAL = re.compile(rf"[0-9xX{_CN_DIGITS}]")
 
 
 def unit_end(label: str, normalized: str) -> int | None:
     """Where an amount or area mention should end: after its last unit (the guide's span rule).
 
-    ``None`` when the mention holds no numeral or no unit at all: by the guide
-    it is then no amount or area (a bare 平方米 of a price, say). Other labels
-    end where they end. A model may run a span past the unit (1000亩地,
-    100亿元产值); the value parser then reads nothing, so the span is cut at
-    the unit instead of reaching the user as an unparsed figure.
+    A model may run a span past the unit (1000亩地, 100亿元产值); the value
+    parser then reads nothing, so the span is cut at the unit instead of
+    reaching the user as an unparsed figure. Only a unit this module knows
+    cuts (a currency word for money, not a bare 万/亿): a span ending in a
+    currency it does not know (3000万美金) stays whole and unparsed rather
+    than turn into a wrong number in yuan. ``None`` when no number comes
+    before the unit (a bare 平方米 of a price): by the guide that is no
+    amount or area. Other labels end where they end.
     """
     if label not in ("amount", "area"):
         return len(normalized)
-    units = AREA_UNITS if label == "area" else _AMOUNT_ENDS
+    units = AREA_UNITS if label == "area" else CURRENCIES
     found = [(normalized.rfind(u) + len(u), normalized.rfind(u)) for u in units if u in normalized]
-    if not found:
-        return None
-    end, start = max(found)
-    return end if _NUMERAL.search(normalized[:start]) else None  # the number comes before the unit (m2's 2 is no number)
+    end, start = max(found) if found else (len(normalized), len(normalized))
+    return end if _NUMERAL.search(normalized[:start]) else None  # m2's 2 is no number
 
 
 def snap_to_units(text: str, spans: list) -> list:

@@ -58,6 +58,9 @@ def test_amounts_and_areas_end_at_their_unit_and_need_a_number():
     assert unit_end("area", "平方米") is None  # a unit with no number is no area
     assert unit_end("area", "m2") is None
     assert unit_end("amount", "元") is None
+    # a currency this package cannot read stays whole (unparsed), never cut into yuan
+    assert unit_end("amount", "3000万美金") == len("3000万美金")
+    assert unit_end("amount", "5亿卢布") == len("5亿卢布")
     assert unit_end("company", "华为技术") == 4  # other labels untouched
     text = "每亩1000亩地投资30亿元产值，单价9000元/平方米"
     def at(piece):
