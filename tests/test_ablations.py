@@ -1,4 +1,6 @@
 """training.ablations: one row per variant, the base's own delta left blank."""
+import pytest
+
 from zhaoshang_ner.gold import GoldDoc, GoldEntity
 from training.ablations import table
 
@@ -15,3 +17,24 @@ def test_rows_score_each_variant_against_the_base():
     assert "100.0 (100.0–100.0) | +20.00" in rows["better"] and "| 100% |" in rows["better"]
     assert rows["edges"].endswith("| 100% |")  # its one error is a wrong edge
     assert len(lines) == 5
+
+
+def test_units_variant_cuts_areas_at_their_unit_like_the_decoder(tmp_path):
+    import json
+
+    from training.ablations import main, with_units
+
+    text = "征地1000亩地，單價9000元/平方米"
+
+    def at(piece, extra=0):
+        return text.index(piece), text.index(piece) + len(piece) + extra
+
+    docs = [GoldDoc("d0", text, [GoldEntity(*at("1000亩"), "area"), GoldEntity(*at("9000元"), "amount")])]
+    preds = {"d0": [(*at("1000亩", 1), "area"), (*at("9000元"), "amount"), (*at("平方米"), "area")]}
+    # the overrun area is cut back to its unit (in original offsets, through the traditional 單價);
+    # the unit with no number is dropped; the amount stays
+    assert with_units(docs, preds) == {"d0": [(*at("1000亩"), "area"), (*at("9000元"), "amount")]}
+    path = tmp_path / "cv.jsonl"
+    path.write_text(json.dumps({"id": "d0", "model": preds["d0"], "rules": []}) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="NAME=FILE"):
+        main([str(path), f"u=units:{tmp_path / 'missing.jsonl'}"])

@@ -39,6 +39,31 @@ def scored(docs, preds: dict, base: dict | None = None) -> dict:
     return out
 
 
+def with_units(docs, preds: dict) -> dict:
+    """``preds`` as today's neural decoder emits them: amounts and areas cut at their unit
+    (:func:`zhaoshang_ner.values.snap_to_units`, on the normalised text as the decoder runs it).
+
+    For prediction files written before that rule: the rule works on the
+    decoded spans alone, so this gives exactly what a rerun would.
+    """
+    from zhaoshang_ner.normalize import normalize
+    from zhaoshang_ner.values import snap_to_units
+
+    out = {}
+    for d in docs:
+        if d.id not in preds:
+            continue
+        norm = normalize(d.text)
+        mapped = []
+        for s, e, label in preds[d.id]:
+            span = norm.from_original(s, e)
+            if span is None:
+                raise ValueError(f"{d.id}: predicted span [{s}, {e}) covers no normalised character")
+            mapped.append((*span, label))
+        out[d.id] = [(*norm.to_original(s, e), label) for s, e, label in snap_to_units(norm.text, mapped)]
+    return out
+
+
 def table(docs, rows: list[tuple[str, dict]], base: dict) -> list[str]:
     head = "| variant | micro F1 (95% CI) | Δ vs base (95% CI) | ahead | " + " | ".join(LABELS) + " | boundary share |"
     out = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -57,7 +82,9 @@ def table(docs, rows: list[tuple[str, dict]], base: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("base", type=Path, help="cv_predictions.jsonl of the base config")
-    ap.add_argument("variants", nargs="*", metavar="NAME=FILE", help="cv_predictions.jsonl of each variant")
+    ap.add_argument("variants", nargs="*", metavar="NAME=[units:]FILE",
+                    help="cv_predictions.jsonl of each variant; units: puts its spans through today's unit "
+                         "rule first (a file written before it; see with_units)")
     args = ap.parse_args(argv)
     docs, note = load_all(default_corpus_dir())
     if note:
@@ -66,13 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("rules", read_predictions(args.base, "rules")), ("base", base)]
     for item in args.variants:
         name, eq, path = item.partition("=")
+        units = path.startswith("units:")
+        path = path.removeprefix("units:")
         if not eq or not Path(path).is_file():
             raise SystemExit(f"expected NAME=FILE with an existing file, got {item!r}")
         preds = read_predictions(Path(path))
         missing = set(base) - set(preds)
         if missing:
             raise SystemExit(f"{path}: no predictions for {len(missing)} of the base's documents (other folds?)")
-        rows.append((name, preds))
+        rows.append((name, with_units(docs, preds) if units else preds))
     print("\n".join(table(docs, rows, base)))
     return 0
 
