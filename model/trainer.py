@@ -91,7 +91,8 @@ class TrainConfig:
                 "and save that: weight averaging finds flatter minima, which transfer better to new sources"})
     threads: int = 2
     cpu_bf16: bool = field(default=False, metadata={
-        "help": "bf16 autocast on CPU too (avx512_bf16: a training step 1.9x faster; python -m training.bf16_check)"})
+        "help": "bf16 autocast on CPU too (avx512_bf16: a training step 1.9x faster; python -m training.bf16_check); "
+                "a CPU without bf16 kernels trains in float32 and says so"})
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "TrainConfig":
