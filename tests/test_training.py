@@ -342,3 +342,15 @@ def test_decode_bias_apply_writes_the_scores_once_and_the_model_still_loads(tiny
     assert info["decode_o_bias"] == 0.75
     with pytest.raises(SystemExit, match="already applied"):
         main(["--apply", "0.75", "--model", str(tmp_path / "m")])
+
+
+def test_each_fold_gets_the_bias_that_won_on_the_other():
+    from training.decode_bias import choose
+
+    f1 = {(0, 0.0): 0.60, (0, 0.5): 0.62, (0, 1.0): 0.61,
+          (1, 0.0): 0.70, (1, 0.5): 0.69, (1, 1.0): 0.72}
+    biases = [0.0, 0.5, 1.0]
+    assert choose(f1, biases, [1]) == 1.0  # fold 0 is decoded with fold 1's best
+    assert choose(f1, biases, [0]) == 0.5
+    assert choose(f1, biases, [0, 1]) == 1.0
+    assert choose({(0, 0.0): 0.5, (0, 0.5): 0.5}, [0.0, 0.5], [0]) == 0.0  # a tie keeps the decoder as trained

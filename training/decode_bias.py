@@ -67,6 +67,11 @@ def predictions(crf: CrfScores, cached: dict, bias: float) -> dict:
             for x, (n, p) in cached.items()}
 
 
+def choose(f1: dict[tuple[int, float], float], biases: list[float], folds: list[int]) -> float:
+    """The bias with the best F1 summed over ``folds`` (ties: the smaller bias, so no bias wins a tie)."""
+    return max(biases, key=lambda b: (sum(f1[i, b] for i in folds), -abs(b)))
+
+
 def apply(model: Path, bias: float) -> None:
     """Write ``bias`` into a CRF model's scores (config.json), note it in training_info.json, renew the manifest."""
     from zhaoshang_ner.manifest import write_manifest
@@ -126,13 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     chosen, none = {}, {}
     picks = []
     for i, (crf, cache) in enumerate(cached):
-        others = [j for j in range(len(cached)) if j != i]
-        pick = max(biases, key=lambda b: (sum(f1[j, b] for j in others), -abs(b)))
+        pick = choose(f1, biases, [j for j in range(len(cached)) if j != i])
         picks.append(pick)
         chosen |= predictions(crf, cache, pick)
         none |= predictions(crf, cache, 0.0)
     s = scored(docs, chosen, none)
-    overall = max(biases, key=lambda b: (sum(f1[i, b] for i in range(len(cached))), -abs(b)))
+    overall = choose(f1, biases, list(range(len(cached))))
     print(f"\nchosen on the other fold: {', '.join(f'fold {i}: {b:g}' for i, b in enumerate(picks))}; "
           f"for a model trained on every document (best over both folds): {overall:g}")
     print(f"cross-chosen micro F1 {100 * s['micro']:.2f} ({100 * s['ci'][0]:.1f}–{100 * s['ci'][1]:.1f}); "
