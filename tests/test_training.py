@@ -354,3 +354,11 @@ def test_each_fold_gets_the_bias_that_won_on_the_other():
     assert choose(f1, biases, [0]) == 0.5
     assert choose(f1, biases, [0, 1]) == 1.0
     assert choose({(0, 0.0): 0.5, (0, 0.5): 0.5}, [0.0, 0.5], [0]) == 0.0  # a tie keeps the decoder as trained
+
+
+def test_the_model_card_names_a_decoding_bias_only_when_one_was_applied():
+    from training.ship import decode_bias_text
+
+    assert decode_bias_text({}) == "" and decode_bias_text({"decode_o_bias": 0.0}) == ""
+    text = decode_bias_text({"decode_o_bias": 0.5})
+    assert "0.5" in text and "training.decode_bias" in text

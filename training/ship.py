@@ -194,7 +194,7 @@ alone are supervised.
  "themselves are not shipped), built by `python -m training.build_gazetteer`:" + chr(10) + chr(10)
  + gazetteer_provenance() + chr(10) + chr(10) if cfg.get("gazetteer_features") else ""}## Training
 `python -m training.train --config {info.get('config_file', 'training/configs/l12.json')} --out runs/final`
-({json.dumps(cfg)}), {info.get('seconds')} s on a 2-core CPU.
+({json.dumps(cfg)}), {info.get('seconds')} s on a 2-core CPU.{f" Then `python -m training.decode_bias --apply {info['decode_o_bias']:g} --model runs/final`." if info.get('decode_o_bias') else ""}
 
 ## Scores (strict entity F1, {scheme})
 Produced by `{cv.get('command', 'python -m training.crossval')}`: no outlet is in both the training and the
@@ -210,7 +210,8 @@ rules {100 * cv['rules']['micro']:.1f}).{rules_better_note(cv)}
 `model.safetensors` (stored as float16, loaded as float32 by torch for fine-tuning and the transformers
 pipeline) with dynamic int8 weights. Windows of {cfg['max_chars']} characters (the training window), each
 character averaged over about four windows (stride a quarter window; fewer windows cost F1 on grouped CV,
-`reports/serving/table.md`), then a Viterbi pass over the IOB2 grammar{" and the CRF's learned start, transition and end scores (`crf` in config.json: trained with a pytorch-crf layer, kept out of the weights so both backends decode alike)" if cfg.get("crf") else ""}. The folder carries
+`reports/serving/table.md`), then a Viterbi pass over the IOB2 grammar{" and the CRF's learned start, transition and end scores (`crf` in config.json: trained with a pytorch-crf layer, kept out of the weights so both backends decode alike)" if cfg.get("crf") else ""}{decode_bias_text(info)}. Amounts and areas end at their unit, as the guide has them
+(a span the classifier runs past its unit, 1000亩地, is cut to 1000亩). The folder carries
 `manifest.json` (file hashes, tensor shapes, config fields); a folder that does not match it is refused.{serving}
 
 ## Ceiling: inter-annotator agreement
@@ -224,6 +225,16 @@ character averaged over about four windows (stride a quarter window; fewer windo
 - A figure's value is parsed from the text; masked, ranged and implausible figures carry no value
   (`value_note` says why).
 """
+
+
+def decode_bias_text(info: dict) -> str:
+    """The card's words for a decoding bias written into the CRF scores (``training.decode_bias --apply``)."""
+    bias = info.get("decode_o_bias")
+    if not bias:
+        return ""
+    return (f", with every character's `O` score lowered by {bias:g} (written into those scores: the CRF's spans "
+            "trailed the gold, and each release fold's best bias, chosen on the other fold, raised F1 there; "
+            "`python -m training.decode_bias`)")
 
 
 def main(argv: list[str] | None = None) -> int:
