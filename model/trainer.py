@@ -445,6 +445,10 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     if extra_examples is None and (cfg.cluener_sentences > 0 or cfg.mention_replacement > 0):
         raise ValueError("cluener_sentences and mention_replacement need the repository's corpus: "
                          "train with `python -m training.train`, or set them to 0")
+    if not 0.0 <= cfg.char_dropout < 1.0:
+        raise ValueError(f"char_dropout must be in [0, 1), got {cfg.char_dropout}")
+    if not 0.0 <= cfg.ema_decay <= 1.0:
+        raise ValueError(f"ema_decay must be in [0, 1], got {cfg.ema_decay}")
     set_seed(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -467,10 +471,6 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     dataset = epoch_sets[0]
     if model is None:
         model = build_model(cfg)
-    if not 0.0 <= cfg.char_dropout < 1.0:
-        raise ValueError(f"char_dropout must be in [0, 1), got {cfg.char_dropout}")
-    if not 0.0 <= cfg.ema_decay <= 1.0:
-        raise ValueError(f"ema_decay must be in [0, 1], got {cfg.ema_decay}")
     if cfg.crf:
         from .extras import require
 
