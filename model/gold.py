@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -100,6 +101,12 @@ def load_families(corpus_dir: Path) -> dict[str, str]:
             row = dict(zip(header, line.rstrip("\n").split("\t")))
             fams[row["id"]] = row["family"]
     return fams
+
+
+def quotable(doc_id: str) -> bool:
+    """Whether a report may show this document's text: the seeds may be copied, the shared corpus
+    (ids ``cNNN``, ../shared/corpus/README.md) may not, not even a phrase of it."""
+    return re.fullmatch(r"c\d+", doc_id) is None
 
 
 def load_corpus(path: Path = CORPUS_JSONL, corpus_dir: Path | None = None) -> list[GoldDoc]:

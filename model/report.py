@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .evaluate import EngineResult, Error
-from .gold import GoldDoc
+from .gold import GoldDoc, quotable
 from .labels import LABELS
 
 Span = tuple[int, int, str]
@@ -89,7 +89,8 @@ def _error_line(e: Error) -> str:
     g = f"{e.gold[2]}" if e.gold else "-"
     p = f"{e.pred[2]}" if e.pred else "-"
     where = (e.gold or e.pred)[0]
-    return f"| {e.doc}@{where} | {e.kind} | {g} | {p} | {e.context} |"
+    context = e.context if quotable(e.doc) else f"(shared corpus: [{where}, {(e.gold or e.pred)[1]}) of {e.doc}.txt, not quoted)"
+    return f"| {e.doc}@{where} | {e.kind} | {g} | {p} | {context} |"
 
 
 def errors_section(result: EngineResult, per_kind: int = 12) -> str:
@@ -134,7 +135,8 @@ def disagreement_section(a: EngineResult, b: EngineResult, docs: Sequence[GoldDo
                    + ", ".join(f"{label} {c[label]}" for label in LABELS) + ")")
     for name, items in only.items():
         out.append(f"\nExamples right only with {name}: "
-                   + "、".join(f"{text[d][g[0]:g[1]]} ({g[2]}, {d})" for d, g in items[:per_side] if g[1] - g[0] <= 20))
+                   + "、".join(f"{text[d][g[0]:g[1]]} ({g[2]}, {d})" for d, g in
+                             [(d, g) for d, g in items if quotable(d) and g[1] - g[0] <= 20][:per_side]))
     return "\n".join(out)
 
 

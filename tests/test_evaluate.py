@@ -80,3 +80,20 @@ def test_long_corpus_entities_are_truncated_in_contexts():
     doc = GoldDoc("c", text, [GoldEntity(10, 54, "company")], family="news")
     r = evaluate("x", [doc], {"c": []}, corpus_context_cap=20)
     assert len(r.errors[0].context) <= 22
+
+
+def test_reports_never_quote_the_shared_corpus(tmp_path):
+    from zhaoshang_ner.evaluate import evaluate
+    from zhaoshang_ner.gold import GoldDoc, GoldEntity, quotable
+    from zhaoshang_ner.report import write_report
+
+    assert quotable("001") and not quotable("c042")
+    secret = "保密园区内有甲乙丙公司"
+    docs = [GoldDoc("c042", secret, [GoldEntity(0, 4, "park"), GoldEntity(7, 11, "company")]),
+            GoldDoc("001", "比亚迪在肇庆高新区", [GoldEntity(0, 3, "company"), GoldEntity(4, 9, "park")])]
+    preds = {"a": {"c042": [(0, 4, "park")], "001": [(0, 3, "company")]},
+             "b": {"c042": [(7, 11, "company")], "001": [(4, 9, "park")]}}
+    results = [evaluate(name, docs, preds[name]) for name in ("a", "b")]
+    md = write_report(results, tmp_path, title="t", docs=docs, predictions=preds).read_text(encoding="utf-8")
+    assert not any(secret[i:i + 2] in md for i in range(len(secret) - 1))  # not even two characters
+    assert "比亚迪" in md and "c042@" in md  # seeds are shown; corpus errors by offset only
