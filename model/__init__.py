@@ -6,7 +6,7 @@
     [('amount', '5亿元', 500000000.0)]
 """
 #: Bumped with every release of weights, default engine or record schema (CHANGELOG.md).
-__version__ = "0.6.0"
+__version__ = "0.6.1"
 
 from .api import ENGINES, default_engine, predict, predict_many
 from .labels import LABELS, TAGS

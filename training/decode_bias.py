@@ -30,6 +30,7 @@ from zhaoshang_ner.evaluate import evaluate
 from zhaoshang_ner.gold import default_corpus_dir, load_all
 from zhaoshang_ner.labels import TAGS
 from zhaoshang_ner.normalize import normalize
+from zhaoshang_ner.values import snap_to_units
 
 from .ablations import scored
 from .crossval import make_folds
@@ -63,7 +64,9 @@ def fold_probabilities(models: Path, docs, folds) -> list[tuple[CrfScores, dict]
 
 def predictions(crf: CrfScores, cached: dict, bias: float) -> dict:
     scores = biased(crf, bias)
-    return {x: [(*n.to_original(s, e), label) for s, e, label, _ in (decode(p, scores) if len(p) else [])]
+    # decoded as the recognisers decode (encoding.WindowedTagger.predict_spans): amounts and areas cut at their unit
+    return {x: [(*n.to_original(s, e), label) for s, e, label, _ in
+                (snap_to_units(n.text, decode(p, scores)) if len(p) else [])]
             for x, (n, p) in cached.items()}
 
 
