@@ -495,8 +495,11 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
         {"params": body, "lr": cfg.learning_rate},
         {"params": head, "lr": cfg.head_learning_rate},
     ], weight_decay=cfg.weight_decay)
-    per_epoch = [math.ceil(len(d) / cfg.batch_size) for d in epoch_sets]
-    total = (sum(per_epoch) if cfg.shift_windows else per_epoch[0] * cfg.epochs) if max_steps is None else max_steps
+    def epoch_set(epoch: int):  # one set for every epoch, or one per epoch with shifted windows
+        return epoch_sets[min(epoch, len(epoch_sets) - 1)]
+
+    total = sum(math.ceil(len(epoch_set(e)) / cfg.batch_size) for e in range(cfg.epochs)) \
+        if max_steps is None else max_steps
     warmup = max(1, int(total * cfg.warmup_ratio))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
@@ -518,7 +521,7 @@ def train(cfg: TrainConfig, docs: Sequence[GoldDoc], out_dir: Path | None = None
     step, t0 = 0, time.time()
     history = []
     for epoch in range(cfg.epochs):
-        dataset = epoch_sets[min(epoch, len(epoch_sets) - 1)]
+        dataset = epoch_set(epoch)
         running, n = 0.0, 0
         for batch_idx in batches(dataset, cfg.batch_size, rng):
             ids, types, attn, allowed, mask = collate([dataset[i] for i in batch_idx], pad_id)

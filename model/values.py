@@ -225,7 +225,7 @@ def unit_end(label: str, normalized: str) -> int | None:
     if label not in ("amount", "area"):
         return len(normalized)
     units = AREA_UNITS if label == "area" else CURRENCIES
-    found = [(normalized.rfind(u) + len(u), normalized.rfind(u)) for u in units if u in normalized]
+    found = [(at + len(u), at) for u in units if (at := normalized.rfind(u)) >= 0]
     end, start = max(found) if found else (len(normalized), len(normalized))
     return end if _NUMERAL.search(normalized[:start]) else None  # m2's 2 is no number
 
