@@ -38,3 +38,23 @@ def test_units_variant_cuts_areas_at_their_unit_like_the_decoder(tmp_path):
     path.write_text(json.dumps({"id": "d0", "model": preds["d0"], "rules": []}) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="NAME=FILE"):
         main([str(path), f"u=units:{tmp_path / 'missing.jsonl'}"])
+
+
+def test_vote_variant_keeps_what_most_members_found(tmp_path):
+    import json
+
+    from training.ablations import variant_predictions
+
+    text = "比亚迪在肇庆高新区投资10亿元"
+    docs = [GoldDoc("d0", text, [GoldEntity(0, 3, "company"), GoldEntity(4, 9, "park"), GoldEntity(11, 15, "amount")])]
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"id": "d0", "model": [[0, 3, "company"], [4, 9, "park"]],
+                             "rules": [[4, 9, "park"], [11, 15, "amount"]]}) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"id": "d0", "model": [[0, 3, "company"], [11, 15, "amount"]], "rules": []}) + "\n",
+                 encoding="utf-8")
+    # every span here has two votes of three; the rules member is the base file's rule spans
+    assert variant_predictions(f"vote:{a},{b},rules", docs, a) == {
+        "d0": [(0, 3, "company"), (4, 9, "park"), (11, 15, "amount")]}
+    assert variant_predictions(f"vote:{a},{b}", docs, a) == {"d0": [(0, 3, "company")]}
+    with pytest.raises(SystemExit, match="two members"):
+        variant_predictions(f"vote:{a}", docs, a)

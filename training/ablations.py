@@ -13,9 +13,11 @@ for every variant).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from zhaoshang_ner.ensemble import majority_unscored
 from zhaoshang_ner.evaluate import boundary_share, bootstrap_ci, evaluate, paired_bootstrap_diff
 from zhaoshang_ner.gold import default_corpus_dir, load_all
 from zhaoshang_ner.labels import LABELS
@@ -32,11 +34,19 @@ def scored(docs, preds: dict, base: dict | None = None) -> dict:
     result = evaluate("variant", docs, preds)
     (lo, hi), = bootstrap_ci(docs, preds)
     out = {"micro": result.micro().f1, "ci": [lo, hi], "labels": {lab: result.strict[lab].f1 for lab in LABELS},
-           "boundary_share": boundary_share(result)}
+           "overlap_micro": result.micro("overlap").f1, "boundary_share": boundary_share(result)}
     if base is not None and preds is not base:
         dlo, dhi, share = paired_bootstrap_diff(docs, base, preds)
         out |= {"diff": out["micro"] - evaluate("base", docs, base).micro().f1, "diff_ci": [dlo, dhi], "ahead": share}
     return out
+
+
+def card_scores(docs, preds: dict) -> dict:
+    """One row's scores as ``training_info.json`` keeps an engine's: per-label strict F1, micro, overlap micro."""
+    s = scored(docs, preds)
+    return {lab: round(s["labels"][lab], 4) for lab in LABELS} | {
+        "micro": round(s["micro"], 4), "micro_ci": [round(x, 4) for x in s["ci"]],
+        "overlap_micro": round(s["overlap_micro"], 4), "boundary_share": round(s["boundary_share"], 4)}
 
 
 def with_units(docs, preds: dict) -> dict:
@@ -79,30 +89,64 @@ def table(docs, rows: list[tuple[str, dict]], base: dict) -> list[str]:
     return out
 
 
+def variant_predictions(spec: str, docs, base_file: Path) -> dict:
+    """The spans one variant spec names: ``FILE``, ``units:FILE``, ``rules`` (the base file's rule
+    spans), ``rules:FILE`` (that file's), or ``vote:SPEC,SPEC,...``, the strict majority of those members as
+    :func:`zhaoshang_ner.ensemble.majority` serves it (``engine="ensemble"``).
+    """
+    if spec.startswith("vote:"):
+        members = [variant_predictions(m, docs, base_file) for m in spec.removeprefix("vote:").split(",")]
+        if len(members) < 2:
+            raise SystemExit(f"a vote needs two members or more, got {spec!r}")
+        ids = set.intersection(*(set(m) for m in members))
+        return {i: majority_unscored([m[i] for m in members]) for i in sorted(ids)}
+    if spec == "rules":
+        return read_predictions(base_file, "rules")
+    if spec.startswith("rules:"):
+        return read_predictions(Path(spec.removeprefix("rules:")), "rules")
+    units = spec.startswith("units:")
+    path = Path(spec.removeprefix("units:"))
+    if not path.is_file():
+        raise SystemExit(f"expected NAME=FILE with an existing file, got {spec!r}")
+    preds = read_predictions(path)
+    return with_units(docs, preds) if units else preds
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("base", type=Path, help="cv_predictions.jsonl of the base config")
-    ap.add_argument("variants", nargs="*", metavar="NAME=[units:]FILE",
-                    help="cv_predictions.jsonl of each variant; units: puts its spans through today's unit "
-                         "rule first (a file written before it; see with_units)")
+    ap.add_argument("base", help="cv_predictions.jsonl of the base config (units:FILE, rules:FILE as for a variant); the "
+                                 "rules row and the rules members of votes come from this file")
+    ap.add_argument("variants", nargs="*", metavar="NAME=SPEC",
+                    help="SPEC: a cv_predictions.jsonl; units:FILE puts its spans through today's unit "
+                         "rule first (a file written before it; see with_units); rules: the rules' spans; "
+                         "vote:SPEC,SPEC,...: the strict majority of those members")
+    ap.add_argument("--json", type=Path, default=None, metavar="OUT",
+                    help="also write each row's scores in the model card's shape (per-label strict F1, micro, "
+                         "overlap micro, the command), for training.ship_second")
     args = ap.parse_args(argv)
     docs, note = load_all(default_corpus_dir())
     if note:
         print(f"note: {note}", file=sys.stderr)
-    base = read_predictions(args.base)
-    rows = [("rules", read_predictions(args.base, "rules")), ("base", base)]
+    base_file = Path(args.base.removeprefix("units:").removeprefix("rules:"))
+    if args.base.startswith("vote:") or not base_file.is_file():
+        raise SystemExit(f"the base must be FILE or units:FILE with an existing file, got {args.base!r}")
+    base = variant_predictions(args.base, docs, base_file)
+    rows = [("rules", read_predictions(base_file, "rules")), ("base", base)]
     for item in args.variants:
-        name, eq, path = item.partition("=")
-        units = path.startswith("units:")
-        path = path.removeprefix("units:")
-        if not eq or not Path(path).is_file():
+        name, eq, spec = item.partition("=")
+        if not eq:
             raise SystemExit(f"expected NAME=FILE with an existing file, got {item!r}")
-        preds = read_predictions(Path(path))
+        preds = variant_predictions(spec, docs, base_file)
         missing = set(base) - set(preds)
         if missing:
-            raise SystemExit(f"{path}: no predictions for {len(missing)} of the base's documents (other folds?)")
-        rows.append((name, with_units(docs, preds) if units else preds))
+            raise SystemExit(f"{spec}: no predictions for {len(missing)} of the base's documents (other folds?)")
+        rows.append((name, preds))
     print("\n".join(table(docs, rows, base)))
+    if args.json:
+        command = "python -m training.ablations " + " ".join(argv if argv is not None else sys.argv[1:])
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({name: card_scores(docs, preds) | {"command": command}
+                                         for name, preds in rows}, indent=1), encoding="utf-8")
     return 0
 
 
