@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="entities of files (or stdin) as JSON lines or a table")
     p.add_argument("files", nargs="*", help="text files (any common encoding); none or '-' reads stdin")
-    p.add_argument("--engine", default=None, help="rules or model; default: the shipped default engine")
+    p.add_argument("--engine", default=None, help="rules, model or ensemble; default: the shipped default engine")
     p.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
     p.add_argument("--encoding", default=None, help="the files' encoding (default: BOM, else UTF-8, else detected)")
     p.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
@@ -314,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("show", help="one report as an HTML page: entities highlighted, project rows beside the text")
     sh.add_argument("file", help="a text file (any common encoding)")
     sh.add_argument("--html", required=True, help="the page to write, e.g. out.html")
-    sh.add_argument("--engine", default=None, help="rules or model; default: the shipped default engine")
+    sh.add_argument("--engine", default=None, help="rules, model or ensemble; default: the shipped default engine")
     sh.add_argument("--encoding", default=None, help="the file's encoding (default: BOM, else UTF-8, else detected)")
     sh.add_argument("--lexicon", default=None, help="TSV of name<TAB>label the engines must know")
     sh.set_defaults(func=cmd_show)
@@ -329,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "a folder (out/) gets one Parquet dataset per table, in parts (for big runs)")
     tb.add_argument("--format", choices=["csv", "jsonl", "xlsx", "parquet", "sqlite", "parquet-dir"], default=None,
                     help="default: from the extension of --out; a folder (out/) is a partitioned Parquet dataset")
-    tb.add_argument("--engine", default=None, help="rules or model; default: the shipped default engine")
+    tb.add_argument("--engine", default=None, help="rules, model or ensemble; default: the shipped default engine")
     tb.add_argument("--resume", action="store_true",
                     help="add to an existing --out, skipping documents already in it with the same text")
     tb.add_argument("--force", action="store_true", help="replace an existing --out")

@@ -21,6 +21,8 @@ from .labels import TAGS
 
 #: The one place that knows where the bundled weights live.
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "weights"
+#: The ensemble's second classifier (ONNX only: it serves no other engine).
+SECOND_MODEL_DIR = SHIPPED_MODEL_DIR / "second"
 
 ScoredSpan = tuple[int, int, str, float]
 
@@ -161,6 +163,24 @@ def default_recognizer():
     """The shipped model, loaded once: concurrent first calls wait for one load instead of each loading it."""
     with _LOAD_LOCK:
         return _load_shipped(_THREADS)
+
+
+def second_model_available() -> bool:
+    return shipped_model_available(SECOND_MODEL_DIR)
+
+
+@lru_cache(maxsize=None)
+def _load_second(threads: int):
+    if not second_model_available():
+        raise FileNotFoundError(f"no second model under {SECOND_MODEL_DIR}: the ensemble engine needs it; "
+                                "use engine='model' or engine='rules'")
+    return load_recognizer(SECOND_MODEL_DIR, threads=threads)
+
+
+def second_recognizer():
+    """The ensemble's second shipped model, loaded once (see :func:`default_recognizer`)."""
+    with _LOAD_LOCK:
+        return _load_second(_THREADS)
 
 
 def model_card(path: Path = SHIPPED_MODEL_DIR) -> dict:

@@ -4,9 +4,9 @@ import json
 import pytest
 
 from zhaoshang_ner import LABELS, predict, predict_many
-from zhaoshang_ner.neural import shipped_model_available
+from zhaoshang_ner.neural import second_model_available, shipped_model_available
 
-ENGINES = ["rules"] + (["model"] if shipped_model_available() else [])
+ENGINES = ["rules"] + (["model"] if shipped_model_available() else []) + (["ensemble"] if second_model_available() else [])
 
 
 def assert_valid(record, text):

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zhaoshang_ner import predict, predict_many
-from zhaoshang_ner.neural import shipped_model_available
+from zhaoshang_ner.neural import second_model_available, shipped_model_available
 
-ENGINES = ["rules"] + (["model"] if shipped_model_available() else [])
-EXAMPLES = {"rules": 120, "model": 15}
+ENGINES = ["rules"] + (["model"] if shipped_model_available() else []) + (["ensemble"] if second_model_available() else [])
+EXAMPLES = {"rules": 120, "model": 15, "ensemble": 8}
 
 PIECES = [
     "晋江经济开发区", "晉江經(jīng)濟(jì)開發(fā)區", "比亚迪", "有限公司", "产业园", "總投資", "总投资约", "亿元", "億元",

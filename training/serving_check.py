@@ -7,7 +7,8 @@
 Each fold model is put through the shipping pipeline in a copy of its folder
 (``export_onnx``: torch weights stored as float16, ONNX export, dynamic int8),
 then every setting -- backend, window, stride -- tags that fold's held-out
-documents. Printed per setting: strict F1 per label and micro over both folds
+documents (their spans are written beside the table, one file per setting, for
+``training.ablations``). Printed per setting: strict F1 per label and micro over both folds
 with its document-bootstrap 95% interval, the paired difference to the torch
 float32 model, the share of errors that are boundary errors, the share of
 entities that differ from torch, and the CPU time of the forward passes. The
@@ -136,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "table.md").write_text(text + "\n", encoding="utf-8")
         (args.out / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
+        for setting in settings:  # offsets only, in the cross-validation files' shape (training.ablations reads them)
+            if not setting.startswith("crossval"):
+                rows = [json.dumps({"id": i, "model": [list(x) for x in v]}) for i, v in sorted(preds[setting].items())]
+                (args.out / f"predictions_{setting.replace(':', '_')}.jsonl").write_text("\n".join(rows) + "\n",
+                                                                                        encoding="utf-8")
         (args.out / "command.txt").write_text("python -m training.serving_check " + " ".join(argv or sys.argv[1:])
                                               + "\n", encoding="utf-8")
     return 0
